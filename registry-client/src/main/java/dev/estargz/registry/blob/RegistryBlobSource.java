@@ -1,0 +1,231 @@
+package dev.estargz.registry.blob;
+
+import dev.estargz.registry.BlobSource;
+import dev.estargz.registry.ByteRange;
+import dev.estargz.registry.Digest;
+import dev.estargz.registry.RegistryConfig;
+import dev.estargz.registry.RegistryException;
+import dev.estargz.registry.RegistryException.Kind;
+import dev.estargz.registry.http.Endpoint;
+import dev.estargz.registry.http.RegistryRequest;
+import dev.estargz.registry.http.RegistryTransport;
+import dev.estargz.registry.reference.ImageReference;
+import okhttp3.Headers;
+import okhttp3.Response;
+import okio.BufferedSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A blob in a registry read by ranges: single ranges with one GET each, several ranges coalesced into
+ * {@code multipart/byteranges} requests. A registry that refuses multi-range (400, 416, a non-multipart answer)
+ * switches this source to one range per request, as the reference does. Thread-safe.
+ *
+ * <p>Ranged bytes cannot be checked against the blob digest; callers verify them (e.g. chunk digests in a TOC).
+ * What is checked here is that every byte returned came from the offset asked for.
+ */
+public final class RegistryBlobSource implements BlobSource {
+    private static final Logger LOG = LoggerFactory.getLogger(RegistryBlobSource.class);
+    private static final long SLACK = 1 << 20;
+
+    private final RegistryTransport transport;
+    private final List<Endpoint> endpoints;
+    private final ImageReference repository;
+    private final Digest digest;
+    private final long size;
+    private final RegistryConfig config;
+    private final AtomicBoolean singleRangeMode;
+
+    /** Use {@link dev.estargz.registry.RegistryClient#openBlob}; {@code size} must be the verified blob size. */
+    public RegistryBlobSource(RegistryTransport transport, List<Endpoint> endpoints, ImageReference repository,
+                              Digest digest, long size, RegistryConfig config) {
+        this.transport = transport;
+        this.endpoints = List.copyOf(endpoints);
+        this.repository = repository;
+        this.digest = digest;
+        this.size = size;
+        this.config = config;
+        this.singleRangeMode = new AtomicBoolean(config.forceSingleRange());
+    }
+
+    public Digest digest() {
+        return digest;
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    /** True once the registry has refused a multi-range request (or single-range mode was forced). */
+    public boolean singleRangeMode() {
+        return singleRangeMode.get();
+    }
+
+    @Override
+    public byte[] read(ByteRange range) throws IOException {
+        checkBounds(range);
+        if (range.length() == 0) {
+            return new byte[0];
+        }
+        if (range.length() > Integer.MAX_VALUE - 8) {
+            throw new IOException(describe() + ": range " + range + " is too large to read into memory");
+        }
+        FetchedBytes got = new FetchedBytes();
+        fetch(List.of(range), got);
+        return sliceOrFail(got, range);
+    }
+
+    @Override
+    public List<byte[]> readAll(List<ByteRange> ranges) throws IOException {
+        long total = 0;
+        for (ByteRange r : ranges) {
+            checkBounds(r);
+            total += r.length();
+        }
+        if (total > Integer.MAX_VALUE) {
+            throw new IOException(describe() + ": " + total + " bytes requested at once");
+        }
+        FetchedBytes got = new FetchedBytes();
+        for (List<ByteRange> batch : RangePlan.of(ranges, config.rangeCoalesceGap(), config.maxRangesPerRequest()).batches()) {
+            if (batch.size() == 1 || singleRangeMode.get()) {
+                for (ByteRange r : batch) {
+                    fetch(List.of(r), got);
+                }
+            } else {
+                fetch(batch, got);
+            }
+        }
+        List<byte[]> out = new ArrayList<>(ranges.size());
+        for (ByteRange r : ranges) {
+            out.add(sliceOrFail(got, r));
+        }
+        return out;
+    }
+
+    private void checkBounds(ByteRange r) throws EOFException {
+        if (r.end() > size) {
+            throw new EOFException(describe() + ": range " + r + " reaches past the end of the blob (" + size + " bytes)");
+        }
+    }
+
+    private byte[] sliceOrFail(FetchedBytes got, ByteRange r) throws RegistryException {
+        byte[] b = got.slice(r);
+        if (b == null) {
+            throw new RegistryException(Kind.INVALID_RESPONSE, "registry did not return range " + r,
+                    repository.toString(), null, digest.toString(), null, 0, null);
+        }
+        return b;
+    }
+
+    /** Fetches the ranges of one batch (already coalesced, sorted) into {@code got}. */
+    private void fetch(List<ByteRange> batch, FetchedBytes got) throws IOException {
+        boolean multi = batch.size() > 1;
+        boolean refused = transport.firstAnswering(endpoints, ep -> {
+            RegistryRequest req = RegistryRequest.get(ep.url(repository.repository() + "/blobs/" + digest),
+                    Headers.of("Range", RangePlan.header(batch)), List.of(scope()), repository.toString(),
+                    digest.toString());
+            return transport.call(ep, req, r -> handle(ep, req, r, batch, got));
+        });
+        if (refused) {
+            if (singleRangeMode.compareAndSet(false, true)) {
+                LOG.info("{} at {} refused a multi-range request; using single ranges from now on", digest,
+                        repository.registry());
+            }
+            for (ByteRange r : batch) {
+                fetch(List.of(r), got);
+            }
+        } else if (multi && batch.stream().anyMatch(r -> got.slice(r) == null)) {
+            throw new RegistryException(Kind.INVALID_RESPONSE, "multi-range answer lacks some ranges of "
+                    + batch, repository.toString(), null, digest.toString(), null, 0, null);
+        }
+    }
+
+    /** Reads one response; returns true when a multi-range request was refused and should be split. */
+    private boolean handle(Endpoint ep, RegistryRequest req, Response r, List<ByteRange> batch, FetchedBytes got)
+            throws IOException {
+        boolean multi = batch.size() > 1;
+        long wanted = batch.stream().mapToLong(ByteRange::length).sum() + SLACK;
+        if (r.code() == 206) {
+            String boundary = MultipartByteRanges.boundary(r.header("Content-Type"));
+            BufferedSource body = r.body().source();
+            if (boundary != null) {
+                for (MultipartByteRanges.Part p : MultipartByteRanges.parse(body, boundary, wanted)) {
+                    checkTotal(ep, p.range());
+                    got.put(p.range().first(), p.data());
+                }
+                return false;
+            }
+            ContentRange cr = ContentRange.parse(r.header("Content-Range"));
+            checkTotal(ep, cr);
+            // One range answering several is fine if it covers them all (some servers coalesce), but a range
+            // much larger than the span asked for would cost memory for nothing.
+            long span = batch.get(batch.size() - 1).end() - batch.get(0).offset();
+            boolean covers = cr.first() <= batch.get(0).offset() && cr.last() + 1 >= batch.get(batch.size() - 1).end();
+            if (!covers || cr.length() > span + SLACK) {
+                if (multi) {
+                    return true;
+                }
+                throw invalid(ep, "Content-Range " + cr.first() + "-" + cr.last() + " answers range " + batch.get(0));
+            }
+            got.put(cr.first(), body.readByteArray(cr.length()));
+            return false;
+        }
+        if (r.code() == 200) {
+            // The registry ignored Range and sends the whole blob: keep only what was asked for, as it streams by.
+            long len = r.body().contentLength();
+            if (len >= 0 && len != size) {
+                throw invalid(ep, "sent " + len + " bytes for a " + size + "-byte blob");
+            }
+            BufferedSource body = r.body().source();
+            long pos = 0;
+            for (ByteRange br : batch) {
+                body.skip(br.offset() - pos);
+                got.put(br.offset(), body.readByteArray(br.length()));
+                pos = br.end();
+            }
+            if (multi) {
+                singleRangeMode.set(true);
+            }
+            return false;
+        }
+        if (multi && (r.code() == 400 || r.code() == 416 || r.code() == 501)) {
+            return true;
+        }
+        if (r.code() == 416) {
+            throw new EOFException(describe() + ": registry says range " + batch + " is not satisfiable (blob has "
+                    + ContentRange.unsatisfiedTotal(r.header("Content-Range")) + " bytes)");
+        }
+        throw transport.error(ep, req, r);
+    }
+
+    private void checkTotal(Endpoint ep, ContentRange cr) throws RegistryException {
+        if (cr.total() >= 0 && cr.total() != size) {
+            throw invalid(ep, "Content-Range says the blob has " + cr.total() + " bytes, the manifest says " + size);
+        }
+    }
+
+    private RegistryException invalid(Endpoint ep, String what) {
+        return new RegistryException(Kind.INVALID_RESPONSE, what, repository.toString(), ep.host(),
+                digest.toString(), null, 0, null);
+    }
+
+    private String scope() {
+        return "repository:" + repository.repository() + ":pull";
+    }
+
+    private String describe() {
+        return repository.registry() + "/" + repository.repository() + "@" + digest;
+    }
+
+    @Override
+    public String toString() {
+        return "registry blob " + describe();
+    }
+}
