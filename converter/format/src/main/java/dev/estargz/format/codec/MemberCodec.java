@@ -1,0 +1,45 @@
+package dev.estargz.format.codec;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/**
+ * How one independently decompressible member of a layer is encoded: gzip for eStargz today; zstd frames
+ * (zstd:chunked) slot in here later so that the reader and writer keep one code path.
+ */
+public sealed interface MemberCodec permits GzipCodec {
+
+    /** Short name, e.g. {@code gzip}. */
+    String name();
+
+    /** An encoder for one thread; reuse it for many members, close it when the thread is done. */
+    MemberEncoder newEncoder(int level);
+
+    /**
+     * Decompresses the member at the start of {@code compressed}, skips {@code skip} uncompressed bytes and
+     * returns exactly {@code length} bytes.
+     *
+     * @throws IOException when the member is malformed or shorter than {@code skip + length}
+     */
+    byte[] readMember(byte[] compressed, long skip, int length) throws IOException;
+
+    /**
+     * Extracts the TOC JSON from the bytes between the TOC offset and the footer.
+     *
+     * @param maxJsonSize the largest TOC accepted; bigger ones are refused before they are inflated
+     */
+    byte[] readTocJson(byte[] tocRegion, long maxJsonSize) throws IOException;
+
+    /** Writes the TOC member (and whatever framing the codec needs), not the footer. */
+    void writeTocMember(byte[] tocJson, MemberEncoder encoder, OutputStream out) throws IOException;
+
+    /** Compresses one member at a time with a fixed level; deterministic, so output never depends on threads. */
+    interface MemberEncoder extends AutoCloseable {
+        /** Compresses everything {@code in} yields as one complete member written to {@code out}. */
+        void writeMember(InputStream in, OutputStream out) throws IOException;
+
+        @Override
+        void close();
+    }
+}

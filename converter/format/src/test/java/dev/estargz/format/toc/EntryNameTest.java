@@ -1,0 +1,30 @@
+package dev.estargz.format.toc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class EntryNameTest {
+
+    @ParameterizedTest
+    @CsvSource(value = {"a/b,a/b", "./a/b,a/b", "/a/b,a/b", "../a/b,a/b", "a/b/,a/b", "./,''", "/,''", "'',''",
+            "a//b/./c/..,a/b", "../../../etc/passwd,etc/passwd", "a/../../b,b"})
+    void cleanMatchesGoPathCleanOfSlashPlusName(String in, String want) {
+        assertEquals(want, EntryName.clean(in));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"a", "./a", "a/b/../c", "a/./b/", "./"})
+    void namesInsideTheRootAreAccepted(String name) {
+        assertTrue(EntryName.staysInsideRoot(name));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"/a", "../a", "a/../../b", "./..", "/"})
+    void absoluteAndEscapingNamesAreRefused(String name) {
+        assertFalse(EntryName.staysInsideRoot(name));
+    }
+}
