@@ -1,0 +1,145 @@
+package dev.estargz.snapshotter.daemon;
+
+import ch.qos.logback.classic.Level;
+import dev.estargz.snapshotter.config.ConfigException;
+import dev.estargz.snapshotter.config.ConfigLoader;
+import dev.estargz.snapshotter.config.DaemonConfig;
+import dev.estargz.snapshotter.config.LoadedConfig;
+import dev.estargz.snapshotter.grpc.SnapshotsService;
+import dev.estargz.snapshotter.grpc.UnixSocketServer;
+import dev.estargz.snapshotter.remote.NoRemoteLayers;
+import dev.estargz.snapshotter.remote.RemoteLayerMounter;
+import dev.estargz.snapshotter.snapshot.OverlaySnapshotter;
+import dev.estargz.snapshotter.snapshot.RemoteSnapshotEvents;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code estargz-snapshotter}: containerd proxy snapshotter daemon, flags and defaults as containerd-stargz-grpc. */
+@Command(name = "estargz-snapshotter", mixinStandardHelpOptions = false,
+        description = "containerd proxy snapshotter that lazily pulls eStargz images")
+public final class Main implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+    static final String VERSION = "0.1.0-SNAPSHOT";
+
+    @Option(names = {"-address", "--address"}, description = "address for the snapshotter's GRPC server")
+    Path address = Path.of("/run/containerd-stargz-grpc/containerd-stargz-grpc.sock");
+
+    @Option(names = {"-config", "--config"}, description = "path to the configuration file")
+    Path config = ConfigLoader.DEFAULT_PATH;
+
+    @Option(names = {"-log-level", "--log-level"}, description = "set the logging level [trace, debug, info, warn, error, fatal, panic]")
+    String logLevel = "info";
+
+    @Option(names = {"-root", "--root"}, description = "path to the root directory for this snapshotter")
+    Path root = Path.of("/var/lib/containerd-stargz-grpc");
+
+    @Option(names = {"-version", "--version"}, description = "print the version")
+    boolean version;
+
+    @Option(names = {"-h", "-help", "--help"}, usageHelp = true, description = "show this help")
+    boolean help;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (version) {
+            System.out.println("estargz-snapshotter " + VERSION);
+            return 0;
+        }
+        Level level = level(logLevel);
+        if (level == null) {
+            System.err.println("estargz-snapshotter: invalid -log-level " + logLevel);
+            return 2;
+        }
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(level);
+
+        LoadedConfig loaded;
+        try {
+            loaded = new ConfigLoader().load(config);
+        } catch (ConfigException e) {
+            LOG.error("failed to load config: {}", e.getMessage());
+            return 1;
+        }
+        loaded.unknownKeys().forEach(k -> LOG.warn("unknown config key {} in {} is ignored", k, config));
+        if (!loaded.inactiveKeys().isEmpty()) {
+            LOG.info("config keys accepted but not yet in effect: {}", loaded.inactiveKeys());
+        }
+        return serve(loaded.config());
+    }
+
+    private int serve(DaemonConfig cfg) throws IOException, InterruptedException {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        RemoteSnapshotEvents events = cfg.noPrometheus() ? RemoteSnapshotEvents.NONE : new SnapshotterMetrics(registry);
+        // The lazy FUSE layer filesystem (fuse-fs) plugs in here; until then every layer is pulled normally.
+        RemoteLayerMounter remote = new NoRemoteLayers();
+        OverlaySnapshotter snapshotter = OverlaySnapshotter.open(root.resolve("snapshotter"), remote, events);
+        UnixSocketServer server;
+        try {
+            server = UnixSocketServer.start(address, new SnapshotsService(snapshotter));
+        } catch (IOException e) {
+            snapshotter.close();
+            LOG.error("failed to serve: {}", e.getMessage());
+            return 1;
+        }
+        HTTPServer metrics = null;
+        if (!cfg.metricsAddress().isEmpty() && !cfg.noPrometheus()) {
+            metrics = startMetrics(cfg.metricsAddress(), registry);
+        }
+        SdNotify notify = new SdNotify(System.getenv("NOTIFY_SOCKET"));
+        CountDownLatch stopped = new CountDownLatch(1);
+        HTTPServer metricsServer = metrics;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("shutting down; snapshots are kept");
+            notify.send("STOPPING=1");
+            server.close();
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
+            snapshotter.close();
+            stopped.countDown();
+        }, "shutdown"));
+        LOG.info("serving on {} with root {}", address, root);
+        notify.send("READY=1");
+        stopped.await();
+        return 0;
+    }
+
+    private static HTTPServer startMetrics(String address, PrometheusRegistry registry) throws IOException {
+        int colon = address.lastIndexOf(':');
+        if (colon < 0) {
+            throw new IOException("metrics_address " + address + " is not host:port");
+        }
+        String host = address.substring(0, colon);
+        int port = Integer.parseInt(address.substring(colon + 1));
+        HTTPServer s = HTTPServer.builder()
+                .inetAddress(host.isEmpty() ? InetAddress.getByName("0.0.0.0") : InetAddress.getByName(host))
+                .port(port).registry(registry).buildAndStart();
+        LOG.info("metrics on http://{}/metrics", address);
+        return s;
+    }
+
+    static Level level(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "trace" -> Level.TRACE;
+            case "debug" -> Level.DEBUG;
+            case "info" -> Level.INFO;
+            case "warn", "warning" -> Level.WARN;
+            case "error", "fatal", "panic" -> Level.ERROR;
+            default -> null;
+        };
+    }
+}
