@@ -1,0 +1,35 @@
+package dev.estargz.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code estargz inspect BLOB}: footer, TOC summary, landmark and prefetch size, optionally every entry. */
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = "Show an eStargz blob's footer, TOC summary, landmark and prefetch size.")
+final class InspectCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "BLOB", description = "An eStargz layer blob.")
+    Path blob;
+
+    @Option(names = {"-e", "--entries"}, description = "Also list every TOC entry.")
+    boolean entries;
+
+    @Option(names = "--json", description = "Print the result as one JSON object.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        try (LayerFile layer = LayerFile.open(blob)) {
+            InspectReport.of(blob.toString(), layer.reader()).print(spec.commandLine().getOut(), json, entries);
+        }
+        return ExitCodes.OK;
+    }
+}

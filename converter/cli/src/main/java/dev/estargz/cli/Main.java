@@ -1,0 +1,28 @@
+package dev.estargz.cli;
+
+import java.io.PrintWriter;
+
+import picocli.CommandLine;
+
+/** Entry point of the {@code estargz} command. */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /** Runs one command line with the given output streams and returns the exit code (0, 1 or 2). */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new EstargzCommand());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setParameterExceptionHandler(new FailureReporter());
+        cl.setExecutionExceptionHandler(new FailureReporter());
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+}
