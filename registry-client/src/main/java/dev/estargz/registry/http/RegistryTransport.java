@@ -144,7 +144,7 @@ public final class RegistryTransport implements Closeable {
                 }
                 last = e;
             } catch (IOException e) {
-                if (!req.retryable()) {
+                if (!req.retryable() || isCertificateFailure(e)) {
                     throw wrap(ep, req, e, attempt + 1);
                 }
                 last = e;
@@ -227,12 +227,13 @@ public final class RegistryTransport implements Closeable {
                 call.timeout().timeout(remaining, TimeUnit.NANOSECONDS);
             }
             Response r = call.execute();
-            if (r.code() == 401 && sameHost && !renewed) {
+            // The first 401 may just ask for credentials; a 401 to credentials we sent earns one renewal.
+            if (r.code() == 401 && sameHost && (auth == null || !renewed)) {
                 List<AuthChallenge> challenges = AuthChallenge.parse(r.headers("WWW-Authenticate"));
                 r.close();
+                renewed |= auth != null;
                 auth = authorizer.authorize(ep.host(), ep.credentialKey(), req.scopes(), challenges, auth,
                         req.reference());
-                renewed = true;
                 continue;
             }
             String location = r.header("Location");
@@ -267,6 +268,16 @@ public final class RegistryTransport implements Closeable {
         Kind kind = e instanceof ProtocolException || e instanceof EOFException ? Kind.INVALID_RESPONSE : Kind.UNREACHABLE;
         return new RegistryException(kind, req.method() + " " + RegistryErrors.redacted(req.url()) + " failed after "
                 + attempts + " attempt(s): " + e, req.reference(), ep.host(), req.digest(), null, 0, e);
+    }
+
+    /** An untrusted certificate will not become trusted by asking again. */
+    private static boolean isCertificateFailure(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertificateException || t instanceof javax.net.ssl.SSLPeerUnverifiedException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static boolean isTransientStatus(int code) {
