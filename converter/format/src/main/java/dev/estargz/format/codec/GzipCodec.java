@@ -1,12 +1,11 @@
 package dev.estargz.format.codec;
 
+import dev.estargz.format.footer.Footers;
 import dev.estargz.format.tar.UstarHeader;
-import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32;
 import java.util.zip.DataFormatException;
@@ -171,13 +170,18 @@ public final class GzipCodec implements MemberCodec {
     }
 
     @Override
-    public void writeTocMember(byte[] tocJson, MemberEncoder encoder, OutputStream out) throws IOException {
-        InputStream tar = new SequenceInputStream(
-                new SequenceInputStream(
-                        new ByteArrayInputStream(UstarHeader.regularFile(TOC_TAR_NAME, tocJson.length)),
-                        new ByteArrayInputStream(tocJson)),
-                new ByteArrayInputStream(new byte[UstarHeader.padding(tocJson.length) + 2 * UstarHeader.BLOCK]));
-        encoder.writeMember(tar, out);
+    public byte[] tocMemberContent(byte[] tocJson) {
+        byte[] header = UstarHeader.regularFile(TOC_TAR_NAME, tocJson.length);
+        byte[] out = new byte[header.length + tocJson.length + UstarHeader.padding(tocJson.length)
+                + 2 * UstarHeader.BLOCK];
+        System.arraycopy(header, 0, out, 0, header.length);
+        System.arraycopy(tocJson, 0, out, header.length, tocJson.length);
+        return out; // the rest is zeros: padding and the end-of-archive blocks
+    }
+
+    @Override
+    public byte[] footer(long tocOffset) {
+        return Footers.estargz(tocOffset);
     }
 
     /** One thread's deflater, reset between members so each member is compressed from a clean state. */

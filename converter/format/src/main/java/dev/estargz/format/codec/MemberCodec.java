@@ -31,8 +31,11 @@ public sealed interface MemberCodec permits GzipCodec {
      */
     byte[] readTocJson(byte[] tocRegion, long maxJsonSize) throws IOException;
 
-    /** Writes the TOC member (and whatever framing the codec needs), not the footer. */
-    void writeTocMember(byte[] tocJson, MemberEncoder encoder, OutputStream out) throws IOException;
+    /** The uncompressed content of the TOC member (gzip: a tar entry {@code stargz.index.json} + end of archive). */
+    byte[] tocMemberContent(byte[] tocJson);
+
+    /** The footer that ends a blob whose TOC member starts at {@code tocOffset}. */
+    byte[] footer(long tocOffset);
 
     /** Compresses one member at a time with a fixed level; deterministic, so output never depends on threads. */
     interface MemberEncoder extends AutoCloseable {
