@@ -11,8 +11,11 @@ import java.util.Map;
  * @param hosts              per-host settings keyed by the registry name in references (mirrors, plain HTTP, CA)
  * @param plainHttp          talk plain HTTP to every host (the CLI's {@code --plain-http}); loopback always does
  * @param credentials        where usernames, passwords and identity tokens come from
- * @param requestTimeout     bound on one request including its retries; for whole-blob streams it bounds each
- *                           stall instead, so a big download is not cut off while it makes progress
+ * @param requestTimeout     bound on one request including its retries (the reference's
+ *                           {@code request_timeout_sec}); whole-blob streams are not bounded by it, only by
+ *                           {@code stallTimeout}, so a big download is not cut off while it makes progress
+ * @param stallTimeout       longest wait for the next bytes of a response before the attempt is abandoned
+ *                           (and retried); never longer than {@code requestTimeout}
  * @param connectTimeout     TCP + TLS connect timeout
  * @param maxRetries         retries after the first attempt on connection errors, 429 and 5xx
  * @param minBackoff         first backoff; each retry doubles it, with full jitter
@@ -24,7 +27,7 @@ import java.util.Map;
  * @param userAgent          User-Agent header
  */
 public record RegistryConfig(Map<String, HostConfig> hosts, boolean plainHttp, CredentialStore credentials,
-                             Duration requestTimeout, Duration connectTimeout, int maxRetries, Duration minBackoff,
+                             Duration requestTimeout, Duration stallTimeout, Duration connectTimeout, int maxRetries, Duration minBackoff,
                              Duration maxBackoff, long chunkedUploadSize, long rangeCoalesceGap,
                              int maxRangesPerRequest, boolean forceSingleRange, String userAgent) {
     public RegistryConfig {
@@ -32,7 +35,7 @@ public record RegistryConfig(Map<String, HostConfig> hosts, boolean plainHttp, C
         if (credentials == null) {
             throw new IllegalArgumentException("credentials must not be null (use CredentialStore.anonymous())");
         }
-        if (requestTimeout.isNegative() || connectTimeout.isNegative() || maxRetries < 0 || minBackoff.isNegative()
+        if (requestTimeout.isNegative() || stallTimeout.isNegative() || connectTimeout.isNegative() || maxRetries < 0 || minBackoff.isNegative()
                 || maxBackoff.compareTo(minBackoff) < 0 || chunkedUploadSize < 0 || rangeCoalesceGap < 0
                 || maxRangesPerRequest < 1) {
             throw new IllegalArgumentException("invalid registry client configuration: " + this);
@@ -56,6 +59,7 @@ public record RegistryConfig(Map<String, HostConfig> hosts, boolean plainHttp, C
         b.plainHttp = plainHttp;
         b.credentials = credentials;
         b.requestTimeout = requestTimeout;
+        b.stallTimeout = stallTimeout;
         b.connectTimeout = connectTimeout;
         b.maxRetries = maxRetries;
         b.minBackoff = minBackoff;
@@ -74,6 +78,7 @@ public record RegistryConfig(Map<String, HostConfig> hosts, boolean plainHttp, C
         private boolean plainHttp;
         private CredentialStore credentials = CredentialStore.anonymous();
         private Duration requestTimeout = Duration.ofSeconds(30);
+        private Duration stallTimeout = Duration.ofSeconds(10);
         private Duration connectTimeout = Duration.ofSeconds(10);
         private int maxRetries = 5;
         private Duration minBackoff = Duration.ofMillis(30);
@@ -104,6 +109,11 @@ public record RegistryConfig(Map<String, HostConfig> hosts, boolean plainHttp, C
 
         public Builder requestTimeout(Duration v) {
             requestTimeout = v;
+            return this;
+        }
+
+        public Builder stallTimeout(Duration v) {
+            stallTimeout = v;
             return this;
         }
 
@@ -149,7 +159,7 @@ public record RegistryConfig(Map<String, HostConfig> hosts, boolean plainHttp, C
         }
 
         public RegistryConfig build() {
-            return new RegistryConfig(hosts, plainHttp, credentials, requestTimeout, connectTimeout, maxRetries,
+            return new RegistryConfig(hosts, plainHttp, credentials, requestTimeout, stallTimeout, connectTimeout, maxRetries,
                     minBackoff, maxBackoff, chunkedUploadSize, rangeCoalesceGap, maxRangesPerRequest,
                     forceSingleRange, userAgent);
         }

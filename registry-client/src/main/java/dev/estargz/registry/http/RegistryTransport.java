@@ -65,8 +65,8 @@ public final class RegistryTransport implements Closeable {
                 .followSslRedirects(false)
                 .retryOnConnectionFailure(true)
                 .connectTimeout(config.connectTimeout())
-                .readTimeout(config.requestTimeout())
-                .writeTimeout(config.requestTimeout())
+                .readTimeout(config.stallTimeout())
+                .writeTimeout(config.stallTimeout())
                 .build();
         this.authorizer = new RegistryAuthorizer(url -> clientForHost(hostPort(url)), config.credentials(), clock);
         this.backoff = new Backoff(config.minBackoff(), config.maxBackoff());
@@ -98,7 +98,8 @@ public final class RegistryTransport implements Closeable {
 
     private Endpoint endpoint(String host, boolean plain, boolean mirror, Map<String, List<String>> headers,
                               Duration timeout, String credentialKey) {
-        Duration stall = timeout == null ? Duration.ZERO : timeout;
+        // A stall ends an attempt early enough to leave time for a retry within the request timeout.
+        Duration stall = timeout == null || timeout.compareTo(config.stallTimeout()) > 0 ? config.stallTimeout() : timeout;
         OkHttpClient c = clientForHost(host).newBuilder().readTimeout(stall).writeTimeout(stall).build();
         return new Endpoint(host, plain, mirror, headers, timeout, credentialKey, c);
     }
