@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,12 @@ public final class OverlaySnapshotter implements AutoCloseable {
     private final OverlayMounts mounts;
     private final RemoteLayerMounter remote;
     private final RemoteSnapshotEvents events;
+    /**
+     * Creations hold it shared from temporary directory to metadata commit; cleanup holds it exclusively,
+     * so it never deletes a directory that a snapshot being created is about to own (the reference gets the
+     * same from bbolt's single writer).
+     */
+    private final ReentrantReadWriteLock directories = new ReentrantReadWriteLock();
 
     private OverlaySnapshotter(SnapshotDirectories dirs, MetadataStore store, OverlayMounts mounts,
                                RemoteLayerMounter remote, RemoteSnapshotEvents events) {
@@ -198,6 +205,15 @@ public final class OverlaySnapshotter implements AutoCloseable {
 
     /** Deletes every directory under {@code snapshots/} that no snapshot owns. */
     public void cleanup() {
+        directories.writeLock().lock();
+        try {
+            cleanupLocked();
+        } finally {
+            directories.writeLock().unlock();
+        }
+    }
+
+    private void cleanupLocked() {
         for (Path dir : dirs.unowned(store.idMap().keySet())) {
             remote.unmount(dir.resolve("fs"));
             try {
@@ -209,6 +225,15 @@ public final class OverlaySnapshotter implements AutoCloseable {
     }
 
     private SnapshotChain createSnapshot(Kind kind, String key, String parent, Map<String, String> labels) {
+        directories.readLock().lock();
+        try {
+            return createSnapshotLocked(kind, key, parent, labels);
+        } finally {
+            directories.readLock().unlock();
+        }
+    }
+
+    private SnapshotChain createSnapshotLocked(Kind kind, String key, String parent, Map<String, String> labels) {
         Path temp = dirs.createTemp(kind);
         boolean placed = false;
         try {

@@ -1,0 +1,220 @@
+package dev.estargz.snapshotter.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.estargz.testkit.RegistryProcess;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Real containerd 1.6 + runc with our daemon as {@code [proxy_plugins.stargz]}, each started by the test,
+ * private dirs and namespace. One containerd and one daemon serve all tests to keep the suite lean.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ContainerdSnapshotterIT {
+    Path dir;
+    Path socket;
+    Path root;
+    Path config;
+    Path daemonLog;
+    int metricsPort;
+    DaemonProcess daemon;
+    ContainerdWithStargz containerd;
+
+    @BeforeAll
+    void start() throws IOException {
+        // short path: unix socket names are limited to 108 bytes
+        dir = Files.createTempDirectory(Path.of("/tmp"), "esz-");
+        socket = dir.resolve("stargz.sock");
+        root = dir.resolve("stargz-root");
+        config = dir.resolve("config.toml");
+        daemonLog = dir.resolve("daemon.log");
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            metricsPort = s.getLocalPort();
+        }
+        Files.writeString(config, "metrics_address = \"127.0.0.1:" + metricsPort + "\"\n");
+        daemon = DaemonProcess.start(socket, root, config, daemonLog);
+        containerd = ContainerdWithStargz.start(dir, socket, root);
+    }
+
+    @AfterAll
+    void stop() throws IOException {
+        if (containerd != null) {
+            containerd.close();
+        }
+        if (daemon != null) {
+            daemon.close();
+        }
+        // leave dir on failure for inspection only if asked; by default remove it
+        Run.of(List.of("rm", "-rf", dir.toString()));
+    }
+
+    /** Runs one ctr snapshots sequence against {@code snapshotter}; outputs with roots and ids normalised. */
+    private String transcript(String snapshotter, Path snapshotsParent, String prefix) throws IOException {
+        String[][] steps = {
+                {"prepare", "--mounts", prefix + "a"},
+                {"commit", prefix + "l1", prefix + "a"},
+                {"view", "--mounts", prefix + "v1", prefix + "l1"},
+                // ctr labels what it prepares and commits as GC roots, but not views: do it, or GC may take them
+                {"label", prefix + "v1", "containerd.io/gc.root=test"},
+                {"prepare", "--mounts", prefix + "b", prefix + "l1"},
+                {"commit", prefix + "l2", prefix + "b"},
+                {"view", "--mounts", prefix + "v2", prefix + "l2"},
+                {"label", prefix + "v2", "containerd.io/gc.root=test"},
+                {"prepare", prefix + "c", prefix + "l2"},
+                {"mounts", "/target", prefix + "c"},
+                {"prepare", prefix + "a", prefix + "missing"},
+                {"prepare", prefix + "c", prefix + "l2"},
+                {"commit", prefix + "x", prefix + "v1"},
+                {"label", prefix + "l1", "foo=bar"},
+                {"usage", prefix + "c"},
+                {"rm", prefix + "l1"},
+                {"rm", prefix + "c"},
+                {"rm", prefix + "v2"},
+                {"rm", prefix + "v1"},
+                {"rm", prefix + "l2"},
+                {"rm", prefix + "l1"},
+                {"ls"},
+        };
+        StringBuilder out = new StringBuilder();
+        for (String[] step : steps) {
+            String[] argv = new String[step.length + 3];
+            argv[0] = "snapshots";
+            argv[1] = "--snapshotter";
+            argv[2] = snapshotter;
+            System.arraycopy(step, 0, argv, 3, step.length);
+            Run r = containerd.ctrRaw(argv);
+            String output = r.output();
+            if (step[0].equals("label")) {
+                // Go prints the label map in random order, with the time of the gc.root label
+                output = String.join(",", new java.util.TreeSet<>(List.of(output.trim()
+                        .replaceAll("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ", "TIME").split(",")))) + "\n";
+            }
+            out.append("$ ").append(String.join(" ", step)).append(" -> ").append(r.exit()).append('\n')
+                    .append(output);
+        }
+        String text = out.toString().replace(snapshotsParent.toString(), "ROOT")
+                .replaceAll(Pattern.quote(containerd.namespace) + "/\\d+/", "NS/N/")
+                .replace(prefix, "");
+        return normaliseIds(text);
+    }
+
+    private static String normaliseIds(String s) {
+        Matcher m = Pattern.compile("ROOT/snapshots/(\\d+)/").matcher(s);
+        Map<String, Integer> ids = new HashMap<>();
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            int n = ids.computeIfAbsent(m.group(1), k -> ids.size() + 1);
+            m.appendReplacement(sb, "ROOT/snapshots/#" + n + "/");
+        }
+        m.appendTail(sb);
+        return sb.toString();
+    }
+
+    @Test
+    void ctrSnapshotRoundTripsBehaveLikeContainerdsOverlayfs() throws IOException {
+        String overlay = transcript("overlayfs", containerd.overlayRoot(), "ov-");
+        String ours = transcript("stargz", root.resolve("snapshotter"), "sz-");
+        assertTrue(overlay.contains("lowerdir="), overlay);
+        assertEquals(overlay, ours);
+    }
+
+    @Test
+    void removedSnapshotsAreGarbageCollectedFromOurStore() throws Exception {
+        containerd.ctr("snapshots", "--snapshotter", "stargz", "prepare", "gc-a");
+        containerd.ctr("snapshots", "--snapshotter", "stargz", "commit", "gc-l1", "gc-a");
+        assertTrue(backendNames().stream().anyMatch(n -> n.endsWith("/gc-l1")), backendNames().toString());
+        containerd.ctr("snapshots", "--snapshotter", "stargz", "rm", "gc-l1");
+        assertTrue(backendNames().stream().anyMatch(n -> n.endsWith("/gc-l1")), "only GC removes it from the backend");
+        containerd.collectGarbage();
+        assertTrue(backendNames().stream().noneMatch(n -> n.endsWith("/gc-l1")), backendNames().toString());
+    }
+
+    /** Snapshot names in our metadata.db, read by a second SQLite connection (WAL allows it while we run). */
+    private List<String> backendNames() throws Exception {
+        String url = "jdbc:sqlite:" + root.resolve("snapshotter/metadata.db") + "?open_mode=1";
+        try (var c = DriverManager.getConnection(url); var s = c.createStatement();
+             var rs = s.executeQuery("SELECT name FROM snapshots")) {
+            List<String> names = new java.util.ArrayList<>();
+            while (rs.next()) {
+                names.add(rs.getString(1));
+            }
+            return names;
+        }
+    }
+
+    @Test
+    void plainImagePullsThroughOurSnapshotterAndRunsThenSurvivesKill9() throws Exception {
+        try (RegistryProcess registry = RegistryProcess.startPlain()) {
+            String ref = BusyboxImage.push(registry.host(), "busybox:1");
+            // rpull passes the stargz labels: with no lazy filesystem wired in, the layer falls back to a pull
+            containerd.ctr("images", "rpull", "--plain-http", "--snapshotter", "stargz", ref);
+            Run hello = containerd.ctr("run", "--snapshotter", "stargz", "--rm", ref, "hello-1", "echo", "hello");
+            assertEquals("hello\n", hello.output());
+            assertTrue(metrics().contains("estargz_snapshotter_fallbacks_total{reason=\"not_configured\"} 1.0"),
+                    metrics());
+
+            containerd.ctr("run", "-d", "--snapshotter", "stargz", ref, "long-1", "sleep", "600");
+            try {
+                String before = containerd.ctr("snapshots", "--snapshotter", "stargz", "ls").output();
+                daemon.kill9();
+                daemon = DaemonProcess.start(socket, root, config, daemonLog);
+                // containerd reconnects to the restarted plugin within seconds; retry until it does (bounded)
+                assertEquals(before, retry(() -> containerd.ctrRaw("snapshots", "--snapshotter", "stargz", "ls"))
+                        .output());
+                Run mounts = retry(() -> containerd.ctrRaw("snapshots", "--snapshotter", "stargz", "mounts", "/t",
+                        "long-1"));
+                assertTrue(mounts.output().contains("upperdir=" + root.resolve("snapshotter/snapshots")),
+                        mounts.output());
+                Run exec = containerd.ctr("tasks", "exec", "--exec-id", "e1", "long-1", "cat", "/etc/hostname");
+                assertEquals("estargz-busybox\n", exec.output());
+                containerd.ctr("snapshots", "--snapshotter", "stargz", "prepare", "after-restart");
+                containerd.ctr("snapshots", "--snapshotter", "stargz", "rm", "after-restart");
+                assertEquals("hello\n", containerd.ctr("run", "--snapshotter", "stargz", "--rm", ref, "hello-2",
+                        "echo", "hello").output());
+            } finally {
+                containerd.ctrRaw("tasks", "kill", "-s", "KILL", "long-1");
+                retry(() -> containerd.ctrRaw("tasks", "rm", "long-1"));
+                containerd.ctrRaw("containers", "rm", "long-1");
+            }
+        }
+    }
+
+    private interface Step {
+        Run run() throws IOException;
+    }
+
+    private static Run retry(Step step) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        Run r = step.run();
+        while (r.exit() != 0 && System.nanoTime() < deadline) {
+            DaemonProcess.sleep(250);
+            r = step.run();
+        }
+        return r;
+    }
+
+    private String metrics() throws IOException, InterruptedException {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        return r.body();
+    }
+}

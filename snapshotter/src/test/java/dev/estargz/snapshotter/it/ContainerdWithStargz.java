@@ -1,0 +1,107 @@
+package dev.estargz.snapshotter.it;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A private containerd (own root, state, sockets; CRI off) whose config declares our daemon as
+ * {@code [proxy_plugins.stargz]}, exactly the wiring users of the reference have. Each instance uses its own
+ * namespace, since containerd 1.6 keeps shim state under /run/containerd whatever its root.
+ */
+final class ContainerdWithStargz implements AutoCloseable {
+    private final Process process;
+    private final Path dir;
+    private final Path socket;
+    final String namespace = "esz-" + UUID.randomUUID().toString().substring(0, 8);
+
+    private ContainerdWithStargz(Process process, Path dir, Path socket) {
+        this.process = process;
+        this.dir = dir;
+        this.socket = socket;
+    }
+
+    static ContainerdWithStargz start(Path dir, Path stargzSocket, Path stargzRoot) throws IOException {
+        Path socket = dir.resolve("c.sock");
+        Path config = dir.resolve("containerd.toml");
+        Files.writeString(config, String.join("\n",
+                "version = 2",
+                "root = \"" + Files.createDirectories(dir.resolve("root")) + "\"",
+                "state = \"" + Files.createDirectories(dir.resolve("state")) + "\"",
+                "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]",
+                "[grpc]",
+                "  address = \"" + socket + "\"",
+                "[ttrpc]",
+                "  address = \"" + socket + ".ttrpc\"",
+                "[debug]",
+                "  address = \"" + socket + ".debug\"",
+                // GC only when a test asks for it (ctr leases rm --sync), so transcripts do not race it
+                "[plugins.\"io.containerd.gc.v1.scheduler\"]",
+                "  mutation_threshold = 1000000",
+                "  deletion_threshold = 0",
+                "[proxy_plugins]",
+                "  [proxy_plugins.stargz]",
+                "    type = \"snapshot\"",
+                "    address = \"" + stargzSocket + "\"",
+                "    [proxy_plugins.stargz.exports]",
+                "      root = \"" + stargzRoot + "/\"",
+                ""));
+        Process p = new ProcessBuilder("containerd", "--config", config.toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("containerd.log").toFile()).start();
+        ContainerdWithStargz c = new ContainerdWithStargz(p, dir, socket);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!(Files.exists(socket) && c.ctrRaw("version").exit() == 0)) {
+            if (!p.isAlive() || System.nanoTime() > deadline) {
+                c.close();
+                throw new IOException("containerd did not start:\n" + Files.readString(dir.resolve("containerd.log")));
+            }
+            DaemonProcess.sleep(100);
+        }
+        return c;
+    }
+
+    /** The overlayfs snapshotter's root inside this containerd, for comparing mount paths. */
+    Path overlayRoot() {
+        return dir.resolve("root").resolve("io.containerd.snapshotter.v1.overlayfs");
+    }
+
+    /** {@code ctr-remote} (a superset of ctr) against this containerd and namespace; never throws on exit code. */
+    Run ctrRaw(String... args) throws IOException {
+        List<String> argv = new ArrayList<>(List.of("ctr-remote", "-a", socket.toString(), "-n", namespace));
+        argv.addAll(List.of(args));
+        return Run.of(argv);
+    }
+
+    /** Like {@link #ctrRaw} but throws on a non-zero exit. */
+    Run ctr(String... args) throws IOException {
+        Run r = ctrRaw(args);
+        if (r.exit() != 0) {
+            throw new IOException("ctr " + String.join(" ", args) + " exited " + r.exit() + ":\n" + r.output());
+        }
+        return r;
+    }
+
+    /** Runs containerd's garbage collector now and waits for it (deleting a lease with --sync does that). */
+    void collectGarbage() throws IOException {
+        String lease = "gc-" + UUID.randomUUID();
+        ctr("leases", "create", "--id", lease);
+        ctr("leases", "rm", "--sync", lease);
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package dev.estargz.snapshotter.it;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs a command to completion (bounded), capturing stdout and stderr together. */
+record Run(int exit, String output) {
+
+    static Run of(List<String> argv) throws IOException {
+        Path out = Files.createTempFile("esz-run-", ".log");
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            if (!p.waitFor(5, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new IOException("timed out after 5 min: " + argv);
+            }
+            return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted: " + argv, e);
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    static Run check(List<String> argv) throws IOException {
+        Run r = of(argv);
+        if (r.exit != 0) {
+            throw new IOException("exit " + r.exit + ": " + argv + "\n" + r.output);
+        }
+        return r;
+    }
+}
