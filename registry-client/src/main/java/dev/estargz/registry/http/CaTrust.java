@@ -36,6 +36,8 @@ record CaTrust(SSLContext context, X509TrustManager trustManager) {
                     for (Certificate c : certs) {
                         ks.setCertificateEntry("extra-" + i++, c);
                     }
+                } catch (java.nio.file.NoSuchFileException e) {
+                    throw new IOException("CA certificate file not found: " + p, e);
                 } catch (java.security.cert.CertificateException e) {
                     throw new IOException("cannot read CA certificate " + p + ": " + e.getMessage(), e);
                 }

@@ -70,6 +70,16 @@ public final class RegistryTransport implements Closeable {
                 .build();
         this.authorizer = new RegistryAuthorizer(url -> clientForHost(hostPort(url)), config.credentials(), clock);
         this.backoff = new Backoff(config.minBackoff(), config.maxBackoff());
+        // Read every CA file now, so a bad path is a configuration error at startup rather than at first pull.
+        config.hosts().forEach((host, hc) -> {
+            if (!hc.caCertificates().isEmpty()) {
+                try {
+                    trustFor(hc.caCertificates());
+                } catch (IOException e) {
+                    throw new IllegalArgumentException("host " + host + ": " + e.getMessage(), e);
+                }
+            }
+        });
     }
 
     /** Where to pull {@code ref} from: its mirrors in configured order, then the upstream registry. */
@@ -112,14 +122,23 @@ public final class RegistryTransport implements Closeable {
         if (cas.isEmpty()) {
             return base;
         }
-        return clientsByTrust.computeIfAbsent(cas, list -> {
-            try {
-                CaTrust t = CaTrust.withExtraCas(list);
-                return base.newBuilder().sslSocketFactory(t.context().getSocketFactory(), t.trustManager()).build();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        try {
+            return trustFor(cas);
+        } catch (IOException e) {
+            // Unreachable in practice: the constructor has read every configured CA file once already.
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private OkHttpClient trustFor(List<Path> cas) throws IOException {
+        OkHttpClient c = clientsByTrust.get(cas);
+        if (c == null) {
+            CaTrust t = CaTrust.withExtraCas(cas);
+            c = base.newBuilder().sslSocketFactory(t.context().getSocketFactory(), t.trustManager()).build();
+            OkHttpClient raced = clientsByTrust.putIfAbsent(cas, c);
+            c = raced != null ? raced : c;
+        }
+        return c;
     }
 
     /**
