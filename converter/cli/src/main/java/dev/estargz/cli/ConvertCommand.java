@@ -1,0 +1,94 @@
+package dev.estargz.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import dev.estargz.format.prioritize.PrioritizedFiles;
+import dev.estargz.format.writer.ConvertOptions;
+import dev.estargz.format.writer.ConvertResult;
+import dev.estargz.format.writer.EStargzConverter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code estargz convert IN OUT}: a layer tar (plain, gzip or zstd) to an eStargz blob. */
+@Command(name = "convert", mixinStandardHelpOptions = true,
+        description = {"Convert a layer (tar, tar+gzip or tar+zstd) to an eStargz blob.",
+                "The output is the same for any number of threads; on failure nothing is left at OUT."})
+final class ConvertCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "IN", description = "The layer to convert.")
+    Path in;
+
+    @Parameters(index = "1", paramLabel = "OUT", description = "Where to write the eStargz blob.")
+    Path out;
+
+    @Option(names = "--prioritized-files", paramLabel = "FILE",
+            description = "Files to put first (and prefetch), one path per line; each must exist in the layer.")
+    Path prioritizedFiles;
+
+    @Option(names = "--record-in", paramLabel = "FILE",
+            description = "Prioritised files from a JSON-lines record (ctr-remote optimize --record-out); "
+                    + "paths missing from the layer are skipped, as the reference does.")
+    Path recordIn;
+
+    @Option(names = "--chunk-size", paramLabel = "BYTES", defaultValue = "" + ConvertOptions.DEFAULT_CHUNK_SIZE,
+            description = "Largest payload per gzip member (default: ${DEFAULT-VALUE}).")
+    int chunkSize;
+
+    @Option(names = "--compression-level", paramLabel = "N", defaultValue = "9",
+            description = "gzip level 0-9 (default: ${DEFAULT-VALUE}, as the reference).")
+    int level;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Compression threads (default: one per core).")
+    Integer threads;
+
+    @Option(names = "--json", description = "Print the result as one JSON object.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        ConvertOptions options = options();
+        if (Files.exists(out) && Files.exists(in) && Files.isSameFile(in, out)) {
+            throw new ParameterException(spec.commandLine(), "IN and OUT are the same file: " + out);
+        }
+        ConvertResult result = new EStargzConverter().convert(in, out, options);
+        new ConvertReport(in.toString(), out.toString(), result).print(spec.commandLine().getOut(), json);
+        return ExitCodes.OK;
+    }
+
+    private ConvertOptions options() throws java.io.IOException {
+        if (chunkSize <= 0 || chunkSize > ConvertOptions.MAX_CHUNK_SIZE) {
+            throw new ParameterException(spec.commandLine(),
+                    "--chunk-size must be 1.." + ConvertOptions.MAX_CHUNK_SIZE + ", got " + chunkSize);
+        }
+        if (level < 0 || level > 9) {
+            throw new ParameterException(spec.commandLine(), "--compression-level must be 0..9, got " + level);
+        }
+        if (threads != null && threads < 1) {
+            throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
+        }
+        if (prioritizedFiles != null && recordIn != null) {
+            throw new ParameterException(spec.commandLine(), "give either --prioritized-files or --record-in, not both");
+        }
+        ConvertOptions o = ConvertOptions.defaults().withChunkSize(chunkSize).withCompressionLevel(level);
+        if (threads != null) {
+            o = o.withThreads(threads);
+        }
+        if (prioritizedFiles != null) {
+            o = o.withPrioritizedFiles(PrioritizedFiles.fromPlainList(prioritizedFiles).paths(), false);
+        } else if (recordIn != null) {
+            o = o.withPrioritizedFiles(PrioritizedFiles.fromRecordFile(recordIn).paths(), true);
+        } else {
+            o = o.withPrioritizedFiles(List.of(), false);
+        }
+        return o;
+    }
+}
