@@ -174,12 +174,16 @@ final class TocIndex {
     /** Builds every file's chunk table and checks offsets; returns why chunks cannot be verified, or null. */
     private String buildChunks(long tocOffset) throws InvalidLayerException {
         int n = entries.size();
+        // A chunk's member ends where the next member starts: the nearest later member start beyond its offset
+        // (members start at entries with a non-zero offset and innerOffset 0), or the TOC.
         long[] ends = new long[n];
         long next = tocOffset;
+        long afterNext = tocOffset;
         for (int i = n - 1; i >= 0; i--) {
             TocEntry e = entries.get(i);
-            ends[i] = next;
-            if (e.type().carriesData() && e.offset() != 0 && e.innerOffset() == 0) {
+            ends[i] = e.offset() < next ? next : afterNext;
+            if (e.type().carriesData() && e.offset() != 0 && e.innerOffset() == 0 && e.offset() < next) {
+                afterNext = next;
                 next = e.offset();
             }
         }
