@@ -74,6 +74,19 @@ class FaultInjectionTest {
     }
 
     @Test
+    void aWarmConnectionServesA4KiBRangeWithOneRequest() throws Exception {
+        try (RegistryBlobSource src = client.openBlob(viaProxy, layer)) {
+            src.read(new ByteRange(0, 4096));
+            proxy.reset();
+            ByteRange r = new ByteRange(123_456, 4096);
+            assertArrayEquals(slice(r), src.read(r));
+        }
+        List<RecordedRequest> reqs = proxy.requests();
+        assertEquals(1, reqs.size(), "one request, no HEAD or redirect probe");
+        assertTrue(reqs.get(0).getSequenceNumber() > 0, "sent on an already-open connection");
+    }
+
+    @Test
     void connectionResetMidBodyOfARangedReadIsRetried() throws Exception {
         proxy.inject(FaultProxy.blobGet(), new Fault.ResetMidBody(), 1);
         ByteRange r = new ByteRange(1000, 200_000);

@@ -152,8 +152,10 @@ public final class RegistryTransport implements Closeable {
         long deadline = timeout == null || timeout.isZero() ? Long.MAX_VALUE : start + timeout.toNanos();
         IOException last;
         for (int attempt = 0; ; attempt++) {
+            Duration retryAfter = Duration.ZERO;
             try (Response r = execute(ep, req, deadline)) {
                 if (req.retryable() && isTransientStatus(r.code())) {
+                    retryAfter = retryAfter(r.header("Retry-After"));
                     last = RegistryErrors.from(ep, req, r);
                 } else {
                     return handler.handle(r);
@@ -173,6 +175,10 @@ public final class RegistryTransport implements Closeable {
                 break;
             }
             Duration pause = backoff.pause(attempt + 1);
+            if (retryAfter.compareTo(pause) > 0) {
+                // Honour the registry's Retry-After, but never wait longer than one maximal backoff.
+                pause = retryAfter.compareTo(config.maxBackoff()) > 0 ? config.maxBackoff() : retryAfter;
+            }
             if (System.nanoTime() + pause.toNanos() >= deadline) {
                 break;
             }
@@ -298,6 +304,18 @@ public final class RegistryTransport implements Closeable {
             }
         }
         return false;
+    }
+
+    private static Duration retryAfter(String header) {
+        if (header == null) {
+            return Duration.ZERO;
+        }
+        try {
+            return Duration.ofSeconds(Math.max(0, Long.parseLong(header.trim())));
+        } catch (NumberFormatException httpDate) {
+            // An HTTP-date Retry-After is rare from registries; plain backoff serves.
+            return Duration.ZERO;
+        }
     }
 
     static boolean isTransientStatus(int code) {
