@@ -3,12 +3,7 @@
 # converts a real layer (a busybox rootfs tar.gz the demo builds) to eStargz with bin/estargz and shows what
 # `inspect` and `verify` say about it. Re-executes itself with sudo when not root.
 set -euo pipefail
-if [ "$(id -u)" != 0 ]; then
-    exec sudo -E "$0" "$@"
-fi
-root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
-"$root/scripts/install-packages.sh"
-cd "$root"
+. "$(dirname "$(readlink -f "$0")")/become-root-and-install.sh" "$@"
 ./mvnw -B -q install -DskipTests
 work=$(mktemp -d /tmp/estargz-demo.XXXXXX)
 echo

@@ -10,11 +10,10 @@ import dev.estargz.format.writer.ConvertOptions;
 import dev.estargz.format.writer.ConvertResult;
 import dev.estargz.format.writer.EStargzConverter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code estargz convert IN OUT}: a layer tar (plain, gzip or zstd) to an eStargz blob. */
 @Command(name = "convert", mixinStandardHelpOptions = true,
@@ -47,36 +46,33 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Compression threads (default: one per core).")
     Integer threads;
 
-    @Option(names = "--json", description = "Print the result as one JSON object.")
-    boolean json;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    OutputOptions output;
 
     @Override
     public Integer call() throws Exception {
         ConvertOptions options = options();
         if (Files.exists(out) && Files.exists(in) && Files.isSameFile(in, out)) {
-            throw new ParameterException(spec.commandLine(), "IN and OUT are the same file: " + out);
+            throw new ParameterException(output.commandLine(), "IN and OUT are the same file: " + out);
         }
         ConvertResult result = new EStargzConverter().convert(in, out, options);
-        new ConvertReport(in.toString(), out.toString(), result).print(spec.commandLine().getOut(), json);
+        new ConvertReport(in.toString(), out.toString(), result).print(output.out(), output.json);
         return ExitCodes.OK;
     }
 
     private ConvertOptions options() throws java.io.IOException {
         if (chunkSize <= 0 || chunkSize > ConvertOptions.MAX_CHUNK_SIZE) {
-            throw new ParameterException(spec.commandLine(),
+            throw new ParameterException(output.commandLine(),
                     "--chunk-size must be 1.." + ConvertOptions.MAX_CHUNK_SIZE + ", got " + chunkSize);
         }
         if (level < 0 || level > 9) {
-            throw new ParameterException(spec.commandLine(), "--compression-level must be 0..9, got " + level);
+            throw new ParameterException(output.commandLine(), "--compression-level must be 0..9, got " + level);
         }
         if (threads != null && threads < 1) {
-            throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
+            throw new ParameterException(output.commandLine(), "--threads must be at least 1, got " + threads);
         }
         if (prioritizedFiles != null && recordIn != null) {
-            throw new ParameterException(spec.commandLine(), "give either --prioritized-files or --record-in, not both");
+            throw new ParameterException(output.commandLine(), "give either --prioritized-files or --record-in, not both");
         }
         ConvertOptions o = ConvertOptions.defaults().withChunkSize(chunkSize).withCompressionLevel(level);
         if (threads != null) {

@@ -4,10 +4,9 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code estargz inspect BLOB}: footer, TOC summary, landmark and prefetch size, optionally every entry. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
@@ -19,16 +18,13 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = {"-e", "--entries"}, description = "Also list every TOC entry.")
     boolean entries;
 
-    @Option(names = "--json", description = "Print the result as one JSON object.")
-    boolean json;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    OutputOptions output;
 
     @Override
     public Integer call() throws Exception {
         try (LayerFile layer = LayerFile.open(blob)) {
-            InspectReport.of(blob.toString(), layer.reader()).print(spec.commandLine().getOut(), json, entries);
+            InspectReport.of(blob.toString(), layer.reader()).print(output.out(), output.json, entries);
         }
         return ExitCodes.OK;
     }

@@ -6,10 +6,9 @@ import java.util.concurrent.Callable;
 import dev.estargz.format.reader.EStargzReader;
 import dev.estargz.registry.Digest;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code estargz verify BLOB [--toc-digest D]}: the TOC against its digest and every chunk against the TOC. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
@@ -23,11 +22,8 @@ final class VerifyCommand implements Callable<Integer> {
             description = "Expected TOC digest (sha256:...). Without it the TOC is only checked for consistency.")
     Digest tocDigest;
 
-    @Option(names = "--json", description = "Print the result as one JSON object.")
-    boolean json;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    OutputOptions output;
 
     @Override
     public Integer call() throws Exception {
@@ -37,7 +33,7 @@ final class VerifyCommand implements Callable<Integer> {
             long chunks = r.verifyAllChunks();
             VerifyReport report = new VerifyReport(blob.toString(), r.tocDigest().toString(), tocDigest != null,
                     chunks);
-            report.print(spec.commandLine().getOut(), json);
+            report.print(output.out(), output.json);
         }
         return ExitCodes.OK;
     }
