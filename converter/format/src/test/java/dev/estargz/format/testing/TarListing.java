@@ -15,6 +15,18 @@ public final class TarListing {
     private TarListing() {
     }
 
+    /** The entry names in stream order. */
+    public static List<String> names(byte[] tar) throws IOException {
+        List<String> out = new ArrayList<>();
+        try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(tar))) {
+            TarArchiveEntry e;
+            while ((e = in.getNextEntry()) != null) {
+                out.add(e.getName());
+            }
+        }
+        return out;
+    }
+
     /** One line per entry; entries named in {@code skip} (landmarks, the TOC) are left out. */
     public static List<String> describe(byte[] tar, List<String> skip) throws IOException {
         List<String> out = new ArrayList<>();
