@@ -132,6 +132,33 @@ class TokenAuthTest {
     }
 
     @Test
+    void neitherPasswordsNorTokensReachTheLog() throws Exception {
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("dev.estargz");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> events =
+                new ch.qos.logback.core.read.ListAppender<>();
+        events.start();
+        ch.qos.logback.classic.Level before = log.getLevel();
+        log.setLevel(ch.qos.logback.classic.Level.TRACE);
+        log.addAppender(events);
+        try (RegistryClient c = client(ALICE)) {
+            tokens.issueExpiredTokens(1);
+            c.fetchManifest(registry.ref("team/app:v1"));
+            try (RegistryClient bad = client(r -> new Credential.Basic("alice", "s3cret-but-wrong"))) {
+                assertThrows(RegistryException.class, () -> bad.fetchManifest(registry.ref("team/app:v1")));
+            }
+        } finally {
+            log.detachAppender(events);
+            log.setLevel(before);
+        }
+        assertFalse(events.list.isEmpty(), "the flow logged something to inspect");
+        for (var e : events.list) {
+            String text = e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : e.getThrowableProxy().getMessage());
+            // "eyJ" starts every base64-encoded JSON object, i.e. every JWT.
+            assertFalse(text.contains("s3cret") || text.contains("eyJ") || text.contains("Basic YWxp"), text);
+        }
+    }
+
+    @Test
     void mountAcrossRepositoriesAsksForPullOnTheSource() throws Exception {
         try (RegistryClient c = client(ALICE)) {
             TestImage.Layer l = image.layers().get(0);
