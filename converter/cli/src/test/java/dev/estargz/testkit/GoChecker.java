@@ -33,11 +33,13 @@ public final class GoChecker {
         Path src = Checkout.resolve(SOURCE);
         String key = "go-checker-" + sourceHash(src);
         Path bin = TestCache.file(key, "estargz-check", target -> {
-            Path gopath = Files.createTempDirectory("estargz-gopath");
+            // GOPATH mode against Debian's gocode tree: offline, and exactly the library version Debian ships.
+            Path gopath = Files.createDirectories(TestCache.root().resolve("gopath"));
             Command.of("go", "build", "-o", target.toString(), ".")
                     .in(src)
                     .env("GO111MODULE", "off")
                     .env("GOPATH", gopath + ":" + GOCODE)
+                    .env("GOCACHE", TestCache.root().resolve("go-build").toString())
                     .env("GOFLAGS", "")
                     .timeout(Duration.ofMinutes(5))
                     .check();
