@@ -31,8 +31,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * digest) and its uncompressed bytes (diffID).
  */
 final class MemberPipeline implements AutoCloseable {
-    private static final AtomicInteger POOL_IDS = new AtomicInteger();
-
     private final MemberCodec codec;
     private final int threads;
     private final ExecutorService pool;
@@ -52,10 +50,9 @@ final class MemberPipeline implements AutoCloseable {
             allEncoders.add(e);
             encoders.add(e);
         }
-        int id = POOL_IDS.incrementAndGet();
         AtomicInteger n = new AtomicInteger();
         ThreadFactory tf = r -> {
-            Thread t = new Thread(r, "estargz-compress-" + id + "-" + n.incrementAndGet());
+            Thread t = new Thread(r, "estargz-compress-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         };

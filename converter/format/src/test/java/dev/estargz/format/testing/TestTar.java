@@ -71,12 +71,15 @@ public final class TestTar {
     }
 
     public static Entry chardev(String name, int major, int minor) {
-        Entry e = of(name, '3', new byte[0], "");
-        return new Entry(e.name, e.type, e.content, e.linkName, e.mode, 0, 0, "", "", e.mtime, major, minor, e.xattrs);
+        return device(name, '3', major, minor);
     }
 
     public static Entry blockdev(String name, int major, int minor) {
-        Entry e = of(name, '4', new byte[0], "");
+        return device(name, '4', major, minor);
+    }
+
+    private static Entry device(String name, char type, int major, int minor) {
+        Entry e = of(name, type, new byte[0], "");
         return new Entry(e.name, e.type, e.content, e.linkName, e.mode, 0, 0, "", "", e.mtime, major, minor, e.xattrs);
     }
 
