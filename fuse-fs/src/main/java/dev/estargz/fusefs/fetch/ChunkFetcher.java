@@ -1,0 +1,378 @@
+package dev.estargz.fusefs.fetch;
+
+import dev.estargz.format.codec.MemberCodec;
+import dev.estargz.fusefs.cache.ChunkCache;
+import dev.estargz.fusefs.index.LayerIndex;
+import dev.estargz.registry.BlobSource;
+import dev.estargz.registry.ByteRange;
+import dev.estargz.registry.Digest;
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves a layer's chunks: from the cache, or fetched (neighbours coalesced into one request, distant members into
+ * one multi-range request), decompressed, verified against the chunk digest and cached. However many readers want
+ * a chunk, it is fetched once (single flight); every wait is bounded by {@link FetchOptions#timeout()}. A chunk
+ * whose bytes fail verification is fetched once more, then reported and refused. Thread-safe.
+ */
+public final class ChunkFetcher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ChunkFetcher.class);
+    private static final long MAX_REQUEST = 64L << 20;
+
+    private final String layer;
+    private final BlobSource blob;
+    private final LayerIndex index;
+    private final MemberCodec codec;
+    private final ChunkCache cache;
+    private final FetchOptions options;
+    private final ExecutorService pool;
+    private final ConcurrentHashMap<Integer, CompletableFuture<byte[]>> inflight = new ConcurrentHashMap<>();
+    private final BitSet present;
+    private final AtomicLong presentBytes = new AtomicLong();
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong fetchedBytes = new AtomicLong();
+
+    public ChunkFetcher(String layer, BlobSource blob, LayerIndex index, MemberCodec codec, ChunkCache cache,
+            FetchOptions options) {
+        this.layer = layer;
+        this.blob = blob;
+        this.index = index;
+        this.codec = codec;
+        this.cache = cache;
+        this.options = options;
+        this.present = new BitSet(index.chunkCount());
+        AtomicInteger n = new AtomicInteger();
+        String name = "estargz-fetch-" + shortName(layer) + "-";
+        this.pool = Executors.newFixedThreadPool(options.threads(), r -> {
+            Thread t = new Thread(r, name + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        for (int c = 0; c < index.chunkCount(); c++) {
+            if (cache.contains(index.chunkDigestHex(c))) {
+                markPresent(c);
+            }
+        }
+    }
+
+    private static String shortName(String layer) {
+        int colon = layer.lastIndexOf(':');
+        String s = colon >= 0 ? layer.substring(colon + 1) : layer;
+        return s.length() > 12 ? s.substring(0, 12) : s;
+    }
+
+    /**
+     * The uncompressed bytes of chunks {@code first..last} (inclusive, consecutive in the table, e.g. the chunks of
+     * one file that a read spans), fetching the missing ones together.
+     */
+    public byte[][] chunks(int first, int last) throws IOException {
+        int n = last - first + 1;
+        byte[][] out = new byte[n][];
+        List<CompletableFuture<byte[]>> waits = new ArrayList<>(n);
+        List<Integer> claimed = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int c = first + i;
+            out[i] = cache.get(index.chunkDigestHex(c));
+            if (out[i] != null) {
+                markPresent(c);
+                waits.add(null);
+                continue;
+            }
+            CompletableFuture<byte[]> mine = new CompletableFuture<>();
+            CompletableFuture<byte[]> f = inflight.putIfAbsent(c, mine);
+            if (f == null) {
+                // Another job may have cached it between our cache miss and the claim.
+                byte[] late = cache.get(index.chunkDigestHex(c));
+                if (late != null) {
+                    inflight.remove(c, mine);
+                    mine.complete(late);
+                    out[i] = late;
+                    waits.add(null);
+                    continue;
+                }
+                claimed.add(c);
+                f = mine;
+            }
+            waits.add(f);
+        }
+        if (!claimed.isEmpty()) {
+            claimNeighbours(claimed);
+            List<Integer> job = List.copyOf(claimed);
+            try {
+                pool.execute(() -> runJob(job, true));
+            } catch (RejectedExecutionException e) {
+                fail(job, new ChunkUnavailableException(layer, index.chunkCompressedOffset(job.get(0)),
+                        "layer is being unmounted", e));
+            }
+        }
+        long deadline = System.nanoTime() + options.timeout().toNanos();
+        waiting.incrementAndGet();
+        try {
+            for (int i = 0; i < n; i++) {
+                if (out[i] == null) {
+                    out[i] = await(first + i, waits.get(i), deadline);
+                }
+            }
+        } finally {
+            waiting.decrementAndGet();
+        }
+        return out;
+    }
+
+    /** Grows a foreground job by the uncached chunks that follow it in the blob, up to the window. */
+    private void claimNeighbours(List<Integer> claimed) {
+        int last = claimed.get(claimed.size() - 1);
+        long start = index.chunkCompressedOffset(claimed.get(0));
+        long end = index.chunkCompressedOffset(last) + index.chunkCompressedLength(last);
+        for (int c = last + 1; c < index.chunkCount(); c++) {
+            long off = index.chunkCompressedOffset(c);
+            long e = off + index.chunkCompressedLength(c);
+            if (off < end || off > end + options.mergeGap() || e - start > options.window()) {
+                break;
+            }
+            if (isPresent(c) || inflight.putIfAbsent(c, new CompletableFuture<>()) != null) {
+                break;
+            }
+            claimed.add(c);
+            end = e;
+        }
+    }
+
+    private byte[] await(int c, CompletableFuture<byte[]> f, long deadline) throws IOException {
+        try {
+            return f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new ChunkUnavailableException(layer, index.chunkCompressedOffset(c), "no answer from "
+                    + blob + " within " + options.timeout().toMillis() + " ms", null);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof ChunkUnavailableException cu) {
+                throw new ChunkUnavailableException(layer, cu.compressedOffset(), cu.getMessage(), cu);
+            }
+            throw new ChunkUnavailableException(layer, index.chunkCompressedOffset(c), cause.toString(), cause);
+        } catch (CancellationException e) {
+            throw new ChunkUnavailableException(layer, index.chunkCompressedOffset(c), "fetch cancelled", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ChunkUnavailableException(layer, index.chunkCompressedOffset(c), "interrupted", e);
+        }
+    }
+
+    /**
+     * Fetches the chunks lying entirely in blob bytes {@code [start, end)} in as few requests as possible (one, for
+     * a region under 64 MiB) and caches them; the caller's thread does the work. Used by prefetch.
+     *
+     * @return the number of compressed bytes fetched
+     */
+    public long fillRegion(long start, long end, boolean keepInMemory) throws IOException {
+        List<Integer> claimed = new ArrayList<>();
+        for (int c = 0; c < index.chunkCount(); c++) {
+            long off = index.chunkCompressedOffset(c);
+            if (off >= start && off + index.chunkCompressedLength(c) <= end && !isPresent(c)
+                    && inflight.putIfAbsent(c, new CompletableFuture<>()) == null) {
+                claimed.add(c);
+            }
+        }
+        claimed.sort((a, b) -> Long.compare(index.chunkCompressedOffset(a), index.chunkCompressedOffset(b)));
+        return claimed.isEmpty() ? 0 : runJob(claimed, keepInMemory, Long.MAX_VALUE);
+    }
+
+    /**
+     * Fetches the given chunks (sorted in blob order) that are neither cached nor being fetched, on the caller's
+     * thread, without keeping them in memory. Used by the background fetcher.
+     *
+     * @return the number of compressed bytes fetched
+     */
+    public long fillChunks(List<Integer> chunks) throws IOException {
+        List<Integer> claimed = new ArrayList<>();
+        for (int c : chunks) {
+            if (!isPresent(c) && !cache.contains(index.chunkDigestHex(c))
+                    && inflight.putIfAbsent(c, new CompletableFuture<>()) == null) {
+                claimed.add(c);
+            } else if (!isPresent(c) && cache.contains(index.chunkDigestHex(c))) {
+                markPresent(c);
+            }
+        }
+        return claimed.isEmpty() ? 0 : runJob(claimed, false, options.mergeGap());
+    }
+
+    private void runJob(List<Integer> job, boolean keepInMemory) {
+        try {
+            runJob(job, keepInMemory, options.mergeGap());
+        } catch (IOException | RuntimeException e) {
+            // runJob has failed the job's futures; the waiting readers report it
+        }
+    }
+
+    /** Fetches, verifies and caches the claimed chunks, completing their futures. */
+    private long runJob(List<Integer> job, boolean keepInMemory, long gap) throws IOException {
+        MemberRuns runs = MemberRuns.of(index, job, gap, MAX_REQUEST);
+        List<byte[]> data;
+        try {
+            requests.incrementAndGet();
+            data = runs.ranges().size() == 1 ? List.of(blob.read(runs.ranges().get(0))) : blob.readAll(runs.ranges());
+        } catch (IOException | RuntimeException e) {
+            IOException failure = new ChunkUnavailableException(layer, index.chunkCompressedOffset(job.get(0)),
+                    "fetching " + runs.ranges() + " from " + blob + " failed: " + e.getMessage(), e);
+            fail(job, failure);
+            throw failure;
+        }
+        long bytes = 0;
+        for (byte[] d : data) {
+            bytes += d.length;
+        }
+        fetchedBytes.addAndGet(bytes);
+        IOException firstFailure = null;
+        for (int c : job) {
+            CompletableFuture<byte[]> f = inflight.get(c);
+            try {
+                ByteRange r = runs.ranges().get(runs.rangeOf(index.chunkCompressedOffset(c)));
+                byte[] chunk = verifiedOrRefetched(c, data.get(runs.rangeOf(index.chunkCompressedOffset(c))), r);
+                cache.put(index.chunkDigestHex(c), chunk, keepInMemory);
+                markPresent(c);
+                inflight.remove(c);
+                if (f != null) {
+                    f.complete(chunk);
+                }
+            } catch (IOException | RuntimeException e) {
+                inflight.remove(c);
+                if (f != null) {
+                    f.completeExceptionally(e);
+                }
+                if (firstFailure == null) {
+                    firstFailure = e instanceof IOException io ? io : new IOException(e);
+                }
+            }
+        }
+        if (firstFailure != null) {
+            throw firstFailure;
+        }
+        return bytes;
+    }
+
+    private void fail(List<Integer> job, IOException e) {
+        for (int c : job) {
+            CompletableFuture<byte[]> f = inflight.remove(c);
+            if (f != null) {
+                f.completeExceptionally(e);
+            }
+        }
+    }
+
+    /** Decodes and verifies a chunk from a fetched range; on a mismatch fetches its member alone once more. */
+    private byte[] verifiedOrRefetched(int c, byte[] rangeData, ByteRange range) throws IOException {
+        long off = index.chunkCompressedOffset(c);
+        int len = index.chunkCompressedLength(c);
+        int from = (int) (off - range.offset());
+        byte[] member = from == 0 && len == rangeData.length ? rangeData
+                : java.util.Arrays.copyOfRange(rangeData, from, from + len);
+        Checked first = check(c, member);
+        if (first.problem() == null) {
+            return first.data();
+        }
+        LOG.warn("{}: chunk at blob offset {} failed verification ({}); fetching it again", layer, off,
+                first.problem());
+        requests.incrementAndGet();
+        member = blob.read(new ByteRange(off, len));
+        fetchedBytes.addAndGet(len);
+        Checked second = check(c, member);
+        if (second.problem() == null) {
+            return second.data();
+        }
+        String again = second.problem();
+        int file = index.fileOfChunk(c);
+        long fileOffset = 0;
+        for (int k = index.firstChunk(file); k < c; k++) {
+            fileOffset += index.chunkSize(k);
+        }
+        LOG.error("layer {}: file {} at offset {} (blob offset {}): chunk failed verification twice: {}", layer,
+                index.pathOf(file), fileOffset, off, again);
+        throw new ChunkUnavailableException(layer, off, "file " + index.pathOf(file) + " at offset " + fileOffset
+                + " failed verification: " + again, null);
+    }
+
+    /** A decoded chunk, or why the member does not yield the chunk the TOC promises. */
+    private record Checked(byte[] data, String problem) {
+    }
+
+    private Checked check(int c, byte[] member) {
+        byte[] data;
+        try {
+            data = codec.readMember(member, index.chunkInnerOffset(c), index.chunkSize(c));
+        } catch (IOException | RuntimeException e) {
+            return new Checked(null, "cannot decompress: " + e.getMessage() + " (expected sha256:"
+                    + index.chunkDigestHex(c) + ")");
+        }
+        byte[] actual = Digest.newSha256().digest(data);
+        if (!MessageDigest.isEqual(actual, index.chunkDigest(c))) {
+            return new Checked(null, "expected sha256:" + index.chunkDigestHex(c) + ", got sha256:"
+                    + HexFormat.of().formatHex(actual));
+        }
+        return new Checked(data, null);
+    }
+
+    private void markPresent(int c) {
+        synchronized (present) {
+            if (!present.get(c)) {
+                present.set(c);
+                presentBytes.addAndGet(index.chunkCompressedLength(c));
+            }
+        }
+    }
+
+    /** True when the chunk is known to be cached. */
+    public boolean isPresent(int c) {
+        synchronized (present) {
+            return present.get(c);
+        }
+    }
+
+    /** Compressed bytes of the layer's chunks that are local (fetched here or found in the shared cache). */
+    public long presentBytes() {
+        return presentBytes.get();
+    }
+
+    /** Readers waiting for the registry right now; background work yields while this is non-zero. */
+    public int foregroundWaiting() {
+        return waiting.get();
+    }
+
+    /** Range requests made so far (a multi-range request counts once). */
+    public long requestCount() {
+        return requests.get();
+    }
+
+    /** Compressed bytes received so far. */
+    public long fetchedBytes() {
+        return fetchedBytes.get();
+    }
+
+    /** The index this fetcher serves. */
+    public LayerIndex index() {
+        return index;
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+        fail(List.copyOf(inflight.keySet()), new ChunkUnavailableException(layer, -1, "layer unmounted", null));
+    }
+}

@@ -1,0 +1,199 @@
+package dev.estargz.fusefs.fuse;
+
+import dev.estargz.fusefs.fs.Attributes;
+import dev.estargz.fusefs.fs.Errno;
+import dev.estargz.fusefs.fs.FsException;
+import dev.estargz.fusefs.fs.FsStats;
+import dev.estargz.fusefs.fs.LayerFileSystem;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import jnr.ffi.Pointer;
+import ru.serce.jnrfuse.ErrorCodes;
+import ru.serce.jnrfuse.FuseFillDir;
+import ru.serce.jnrfuse.FuseStubFS;
+import ru.serce.jnrfuse.struct.FileStat;
+import ru.serce.jnrfuse.struct.FuseFileInfo;
+import ru.serce.jnrfuse.struct.Statvfs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Translates jnr-fuse callbacks into {@link LayerFileSystem} calls and nothing more: every exception is caught,
+ * logged and mapped to an errno, because jnr-fuse turns an escaped exception into a silent EIO.
+ */
+final class LayerFuseAdapter extends FuseStubFS {
+    private static final Logger LOG = LoggerFactory.getLogger(LayerFuseAdapter.class);
+
+    private final LayerFileSystem fs;
+
+    LayerFuseAdapter(LayerFileSystem fs) {
+        this.fs = fs;
+    }
+
+    @Override
+    public int getattr(String path, FileStat stat) {
+        try {
+            fill(stat, fs.attributes(fs.resolve(path)));
+            return 0;
+        } catch (Throwable t) {
+            return fail("getattr", path, t);
+        }
+    }
+
+    @Override
+    public int readdir(String path, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
+        try {
+            int node = fs.resolve(path);
+            filler.apply(buf, ".", null, 0);
+            filler.apply(buf, "..", null, 0);
+            fs.list(node, name -> filler.apply(buf, name, null, 0));
+            return 0;
+        } catch (Throwable t) {
+            return fail("readdir", path, t);
+        }
+    }
+
+    @Override
+    public int open(String path, FuseFileInfo fi) {
+        try {
+            int node = fs.resolve(path);
+            fs.checkOpen(node, fi.flags.get());
+            fi.fh.set(node);
+            return 0;
+        } catch (Throwable t) {
+            return fail("open", path, t);
+        }
+    }
+
+    @Override
+    public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+        try {
+            int node = (int) fi.fh.get();
+            return fs.read(node, offset, (int) Math.min(size, Integer.MAX_VALUE),
+                    (at, src, from, len) -> buf.put(at, src, from, len));
+        } catch (Throwable t) {
+            return fail("read", path, t);
+        }
+    }
+
+    @Override
+    public int release(String path, FuseFileInfo fi) {
+        return 0;
+    }
+
+    @Override
+    public int readlink(String path, Pointer buf, long size) {
+        try {
+            byte[] target = fs.readlink(fs.resolve(path)).getBytes(StandardCharsets.UTF_8);
+            int n = (int) Math.min(target.length, size - 1);
+            buf.put(0, target, 0, n);
+            buf.putByte(n, (byte) 0);
+            return 0;
+        } catch (Throwable t) {
+            return fail("readlink", path, t);
+        }
+    }
+
+    @Override
+    public int getxattr(String path, String name, Pointer value, long size) {
+        try {
+            byte[] v = fs.xattr(fs.resolve(path), name);
+            if (size == 0) {
+                return v.length;
+            }
+            if (size < v.length) {
+                return -ErrorCodes.ERANGE();
+            }
+            value.put(0, v, 0, v.length);
+            return v.length;
+        } catch (Throwable t) {
+            return fail("getxattr", path, t);
+        }
+    }
+
+    @Override
+    public int listxattr(String path, Pointer list, long size) {
+        try {
+            List<String> names = fs.xattrNames(fs.resolve(path));
+            int total = 0;
+            for (String n : names) {
+                total += n.getBytes(StandardCharsets.UTF_8).length + 1;
+            }
+            if (size == 0) {
+                return total;
+            }
+            if (size < total) {
+                return -ErrorCodes.ERANGE();
+            }
+            int at = 0;
+            for (String n : names) {
+                byte[] b = n.getBytes(StandardCharsets.UTF_8);
+                list.put(at, b, 0, b.length);
+                list.putByte(at + b.length, (byte) 0);
+                at += b.length + 1;
+            }
+            return total;
+        } catch (Throwable t) {
+            return fail("listxattr", path, t);
+        }
+    }
+
+    @Override
+    public int statfs(String path, Statvfs stbuf) {
+        try {
+            FsStats s = fs.statfs();
+            stbuf.f_bsize.set(s.blockSize());
+            stbuf.f_frsize.set(s.blockSize());
+            stbuf.f_files.set(s.files());
+            stbuf.f_namemax.set(s.nameMax());
+            return 0;
+        } catch (Throwable t) {
+            return fail("statfs", path, t);
+        }
+    }
+
+    private static void fill(FileStat stat, Attributes a) {
+        stat.st_ino.set(a.ino());
+        stat.st_mode.set(a.mode());
+        stat.st_nlink.set(a.nlink());
+        stat.st_uid.set(a.uid());
+        stat.st_gid.set(a.gid());
+        stat.st_rdev.set(a.rdev());
+        stat.st_size.set(a.size());
+        stat.st_blocks.set(a.blocks());
+        stat.st_blksize.set(4096);
+        stat.st_mtim.tv_sec.set(a.mtimeSeconds());
+        stat.st_mtim.tv_nsec.set(0);
+        stat.st_atim.tv_sec.set(a.mtimeSeconds());
+        stat.st_atim.tv_nsec.set(0);
+        stat.st_ctim.tv_sec.set(a.mtimeSeconds());
+        stat.st_ctim.tv_nsec.set(0);
+    }
+
+    private int fail(String op, String path, Throwable t) {
+        if (t instanceof FsException e) {
+            if (e.errno() == Errno.EIO) {
+                LOG.warn("{} {} {}: {}", fs.layer(), op, path, e.getMessage());
+            } else {
+                LOG.trace("{} {}: {} {}", op, path, e.errno(), e.getMessage());
+            }
+            return -errno(e.errno());
+        }
+        LOG.error("{} {} {} failed unexpectedly", fs.layer(), op, path, t);
+        return -ErrorCodes.EIO();
+    }
+
+    private static int errno(Errno e) {
+        return switch (e) {
+            case ENOENT -> ErrorCodes.ENOENT();
+            case ENOTDIR -> ErrorCodes.ENOTDIR();
+            case EISDIR -> ErrorCodes.EISDIR();
+            case EINVAL -> ErrorCodes.EINVAL();
+            case EIO -> ErrorCodes.EIO();
+            case ERANGE -> ErrorCodes.ERANGE();
+            case ENODATA -> ErrorCodes.ENODATA();
+            case EROFS -> ErrorCodes.EROFS();
+            case EACCES -> ErrorCodes.EACCES();
+        };
+    }
+}

@@ -1,0 +1,50 @@
+package dev.estargz.fusefs.mount;
+
+import dev.estargz.fusefs.cache.ChunkCache;
+import dev.estargz.fusefs.fuse.FuseMount;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Serves eStargz layers lazily: the entry point for the snapshotter and {@code estargz mount}. One instance shares
+ * one chunk cache between all the layers it serves.
+ */
+public final class LayerMounter {
+    private final ChunkCache cache;
+    private final FsOptions options;
+
+    public LayerMounter(ChunkCache cache, FsOptions options) {
+        this.cache = cache;
+        this.options = options;
+    }
+
+    /** Opens a layer without mounting it (tests, benchmarks, recording). */
+    public OpenedLayer open(LayerSource source) throws IOException {
+        return OpenedLayer.open(source, cache, options);
+    }
+
+    /**
+     * Opens a layer and mounts it read-only at the existing directory {@code dir}.
+     *
+     * @throws dev.estargz.format.InvalidLayerException when the layer is not valid eStargz or its TOC does not
+     *                                                  match {@code source.tocDigest()}
+     * @throws IOException                              when the blob cannot be read or the mount fails
+     */
+    public MountedLayer mount(LayerSource source, Path dir) throws IOException {
+        OpenedLayer layer = open(source);
+        try {
+            return new MountedLayer(layer, FuseMount.mount(layer.fileSystem(), dir, options.fuse()));
+        } catch (IOException | RuntimeException e) {
+            layer.close();
+            throw e;
+        }
+    }
+
+    public ChunkCache cache() {
+        return cache;
+    }
+
+    public FsOptions options() {
+        return options;
+    }
+}

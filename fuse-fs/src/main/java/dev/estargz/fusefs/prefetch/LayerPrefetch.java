@@ -1,0 +1,171 @@
+package dev.estargz.fusefs.prefetch;
+
+import dev.estargz.fusefs.fetch.ChunkFetcher;
+import dev.estargz.fusefs.index.LayerIndex;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One named thread per layer that first fetches the prioritised region {@code [0, prefetchEnd)} in one range
+ * request, then (optionally) the rest of the blob in blob order at low priority: it yields while on-demand reads
+ * wait for the registry and keeps under a bandwidth cap. Failures are logged and retried with backoff; on-demand
+ * reads never depend on this thread.
+ */
+public final class LayerPrefetch implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LayerPrefetch.class);
+    private static final long BATCH_BYTES = 4L << 20;
+    private static final int MAX_ATTEMPTS = 5;
+
+    private final String layer;
+    private final ChunkFetcher fetcher;
+    private final long prefetchEnd;
+    private final boolean background;
+    private final long bytesPerSecond;
+    private final Thread thread;
+    private final CountDownLatch prefetched = new CountDownLatch(1);
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private volatile boolean closed;
+    private volatile long prefetchedBytes;
+
+    /**
+     * @param prefetchEnd    end of the prioritised region in the blob; 0 for none
+     * @param background     whether to fetch the whole rest of the blob afterwards
+     * @param bytesPerSecond cap for the background fetch; 0 for none
+     */
+    public LayerPrefetch(String layer, ChunkFetcher fetcher, long prefetchEnd, boolean background,
+            long bytesPerSecond) {
+        this.layer = layer;
+        this.fetcher = fetcher;
+        this.prefetchEnd = prefetchEnd;
+        this.background = background;
+        this.bytesPerSecond = bytesPerSecond;
+        this.thread = new Thread(this::run, "estargz-prefetch-" + layer);
+        this.thread.setDaemon(true);
+        this.thread.setPriority(Thread.MIN_PRIORITY);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    private void run() {
+        try {
+            if (prefetchEnd > 0) {
+                prefetch();
+            }
+            prefetched.countDown();
+            if (background) {
+                backgroundFetch();
+            }
+        } catch (InterruptedException e) {
+            // closed
+        } finally {
+            prefetched.countDown();
+            finished.countDown();
+        }
+    }
+
+    private void prefetch() throws InterruptedException {
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS && !closed; attempt++) {
+            try {
+                long t0 = System.nanoTime();
+                prefetchedBytes = fetcher.fillRegion(0, prefetchEnd, true);
+                LOG.info("{}: prefetched [0, {}) ({} bytes fetched) in {} ms", layer, prefetchEnd, prefetchedBytes,
+                        (System.nanoTime() - t0) / 1_000_000);
+                return;
+            } catch (IOException e) {
+                LOG.warn("{}: prefetch attempt {} failed: {}", layer, attempt, e.getMessage());
+                backoff(attempt);
+            }
+        }
+    }
+
+    private void backgroundFetch() throws InterruptedException {
+        LayerIndex index = fetcher.index();
+        long start = System.nanoTime();
+        long fetched = 0;
+        List<Integer> batch = new ArrayList<>();
+        long batchBytes = 0;
+        for (int c = 0; c <= index.chunkCount() && !closed; c++) {
+            if (c < index.chunkCount() && !fetcher.isPresent(c)) {
+                batch.add(c);
+                batchBytes += index.chunkCompressedLength(c);
+            }
+            if (batchBytes >= BATCH_BYTES || c == index.chunkCount() && !batch.isEmpty()) {
+                yieldToForeground();
+                fetched += fetchBatch(batch);
+                batch.clear();
+                batchBytes = 0;
+                throttle(start, fetched);
+            }
+        }
+        if (!closed) {
+            LOG.info("{}: background fetch done ({} bytes fetched)", layer, fetched);
+        }
+    }
+
+    private long fetchBatch(List<Integer> batch) throws InterruptedException {
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS && !closed; attempt++) {
+            try {
+                return fetcher.fillChunks(batch);
+            } catch (IOException e) {
+                LOG.warn("{}: background fetch attempt {} failed: {}", layer, attempt, e.getMessage());
+                backoff(attempt);
+            }
+        }
+        return 0;
+    }
+
+    private void yieldToForeground() throws InterruptedException {
+        while (fetcher.foregroundWaiting() > 0 && !closed) {
+            Thread.sleep(10);
+        }
+    }
+
+    private void throttle(long startNanos, long bytes) throws InterruptedException {
+        if (bytesPerSecond <= 0) {
+            return;
+        }
+        long dueNanos = (long) (bytes * 1e9 / bytesPerSecond);
+        long ahead = dueNanos - (System.nanoTime() - startNanos);
+        if (ahead > 0) {
+            TimeUnit.NANOSECONDS.sleep(ahead);
+        }
+    }
+
+    private void backoff(int attempt) throws InterruptedException {
+        Thread.sleep(Math.min(30_000L, 250L << Math.min(attempt, 7)));
+    }
+
+    /** Waits until the prioritised region is cached (or its prefetch gave up); true when it ended in time. */
+    public boolean awaitPrefetch(Duration limit) throws InterruptedException {
+        return prefetched.await(limit.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Waits until all work (prefetch and background fetch) ended. */
+    public boolean awaitFinished(Duration limit) throws InterruptedException {
+        return finished.await(limit.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Compressed bytes the prefetch fetched. */
+    public long prefetchedBytes() {
+        return prefetchedBytes;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        thread.interrupt();
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
