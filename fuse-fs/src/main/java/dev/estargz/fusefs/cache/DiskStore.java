@@ -106,7 +106,7 @@ final class DiskStore {
     /** The chunk's bytes, or null when absent or (with verification on) no longer matching its name. */
     byte[] get(String key) {
         synchronized (this) {
-            if (!lru.containsKey(key)) {
+            if (lru.get(key) == null) { // get, not containsKey: it moves the entry to the recent end
                 return null;
             }
         }

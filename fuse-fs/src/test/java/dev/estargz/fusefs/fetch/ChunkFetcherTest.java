@@ -1,0 +1,171 @@
+package dev.estargz.fusefs.fetch;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.estargz.format.reader.EStargzReader;
+import dev.estargz.fusefs.cache.CacheOptions;
+import dev.estargz.fusefs.cache.ChunkCache;
+import dev.estargz.fusefs.index.LayerIndex;
+import dev.estargz.fusefs.index.OverlayOpaque;
+import dev.estargz.fusefs.testing.TestLayer;
+import dev.estargz.registry.ByteRange;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class ChunkFetcherTest {
+    @TempDir
+    static Path tmp;
+    private static byte[] blobBytes;
+    private static Path tree;
+
+    private ScriptedBlob blob;
+    private LayerIndex index;
+    private ChunkFetcher fetcher;
+
+    @BeforeAll
+    static void makeLayer() throws IOException {
+        tree = Files.createDirectories(tmp.resolve("tree"));
+        Random r = new Random(1);
+        for (int i = 0; i < 40; i++) {
+            byte[] b = new byte[2000];
+            r.nextBytes(b);
+            Files.write(tree.resolve(String.format("f%02d", i)), b);
+        }
+        byte[] big = new byte[400_000];
+        r.nextBytes(big);
+        Files.write(tree.resolve("zz-big"), big);
+        TestLayer layer = TestLayer.convert(TestLayer.tar(tree, tmp.resolve("l.tar")), tmp.resolve("l.esgz"),
+                List.of());
+        blobBytes = layer.blobBytes();
+    }
+
+    private void open(FetchOptions options) throws IOException {
+        blob = new ScriptedBlob(blobBytes);
+        EStargzReader reader = EStargzReader.open(dev.estargz.registry.FileBlobSource.open(tmp.resolve("l.esgz")));
+        index = LayerIndex.build(reader, OverlayOpaque.TRUSTED);
+        fetcher = new ChunkFetcher("test-layer", blob, index, reader.codec(),
+                ChunkCache.open(CacheOptions.memoryOnly(64 << 20)), options);
+    }
+
+    @AfterEach
+    void close() {
+        if (blob != null) {
+            blob.release.countDown();
+        }
+        if (fetcher != null) {
+            fetcher.close();
+        }
+    }
+
+    private int chunkOf(String name) {
+        return index.firstChunk(index.lookup(LayerIndex.ROOT, name.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private byte[] content(String name) throws IOException {
+        return Files.readAllBytes(tree.resolve(name));
+    }
+
+    @Test
+    void neighbouringSmallFilesComeWithTheFirstOneInOneRequest() throws IOException {
+        open(FetchOptions.defaults().withWindow(64 * 1024));
+        int c = chunkOf("f00");
+        assertArrayEquals(content("f00"), fetcher.chunks(c, c)[0]);
+        assertEquals(1, blob.requests.get());
+        for (int i = 1; i < 10; i++) {
+            int ci = chunkOf(String.format("f%02d", i));
+            assertArrayEquals(content(String.format("f%02d", i)), fetcher.chunks(ci, ci)[0]);
+        }
+        assertEquals(1, blob.requests.get(), "the window took in the following files");
+    }
+
+    @Test
+    void manyReadersOfOneChunkShareOneFetch() throws Exception {
+        open(FetchOptions.defaults().withWindow(0));
+        int c = chunkOf("zz-big");
+        blob.release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<byte[]>> results = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            results.add(pool.submit(() -> fetcher.chunks(c, c)[0]));
+        }
+        while (fetcher.foregroundWaiting() < 8) {
+            Thread.sleep(5);
+        }
+        blob.release.countDown();
+        byte[] expected = java.util.Arrays.copyOfRange(content("zz-big"), 0, index.chunkSize(c));
+        for (Future<byte[]> f : results) {
+            assertArrayEquals(expected, f.get());
+        }
+        pool.shutdown();
+        assertEquals(1, blob.requests.get());
+    }
+
+    @Test
+    void aStalledRegistryFailsTheReadAtTheBoundAndALaterReadGetsTheBytes() throws Exception {
+        open(FetchOptions.defaults().withTimeout(Duration.ofMillis(300)));
+        int c = chunkOf("f05");
+        blob.release = new CountDownLatch(1);
+        ChunkUnavailableException e = assertThrows(ChunkUnavailableException.class, () -> fetcher.chunks(c, c));
+        assertTrue(e.getMessage().contains("within 300 ms"), e.getMessage());
+        blob.release.countDown(); // the registry answers again
+        assertArrayEquals(content("f05"), fetcher.chunks(c, c)[0]);
+    }
+
+    @Test
+    void aFailedFetchIsRetriedByTheNextRead() throws IOException {
+        open(FetchOptions.defaults());
+        int c = chunkOf("f07");
+        blob.mode = ScriptedBlob.Mode.FAIL;
+        assertThrows(ChunkUnavailableException.class, () -> fetcher.chunks(c, c));
+        blob.mode = ScriptedBlob.Mode.OK;
+        assertArrayEquals(content("f07"), fetcher.chunks(c, c)[0]);
+    }
+
+    @Test
+    void corruptedBytesAreFetchedOnceMoreThenRefusedNeverServed() throws IOException {
+        open(FetchOptions.defaults().withWindow(0));
+        int c = chunkOf("f09");
+        blob.mode = ScriptedBlob.Mode.CORRUPT;
+        ChunkUnavailableException e = assertThrows(ChunkUnavailableException.class, () -> fetcher.chunks(c, c));
+        assertTrue(e.getMessage().contains("/f09") && e.getMessage().contains("sha256:" + index.chunkDigestHex(c)),
+                e.getMessage());
+        assertEquals(2, blob.requests.get(), "one fetch and one refetch");
+        blob.mode = ScriptedBlob.Mode.OK;
+        assertArrayEquals(content("f09"), fetcher.chunks(c, c)[0]);
+    }
+
+    @Test
+    void distantMembersAreFetchedAsOneMultiRangeRequest() throws IOException {
+        open(new FetchOptions(Duration.ofSeconds(5), 0, 0, 2));
+        int a = chunkOf("f01");
+        int b = chunkOf("f02");
+        int d = chunkOf("f03");
+        fetcher.chunks(b, b); // cached, so a and d are no longer neighbours
+        blob.asked.clear();
+        fetcher.fillChunks(List.of(a, b, d));
+        assertEquals(1, blob.asked.size());
+        List<ByteRange> ranges = blob.asked.get(0);
+        assertEquals(2, ranges.size(), ranges.toString());
+        assertTrue(fetcher.isPresent(a) && fetcher.isPresent(d));
+    }
+}
