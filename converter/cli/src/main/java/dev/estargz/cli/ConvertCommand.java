@@ -15,15 +15,27 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
-/** {@code estargz convert IN OUT}: a layer tar (plain, gzip or zstd) to an eStargz blob. */
+/**
+ * {@code estargz convert IN OUT}: a layer tar (plain, gzip or zstd) to an eStargz blob; or, when IN names an
+ * image, {@code estargz convert SRC DST}: a whole image (see {@link ImageConvert}).
+ */
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = {"Convert a layer (tar, tar+gzip or tar+zstd) to an eStargz blob.",
-                "The output is the same for any number of threads; on failure nothing is left at OUT."})
+                "The output is the same for any number of threads; on failure nothing is left at OUT.",
+                "",
+                "Or convert a whole image: estargz convert SRC DST, where SRC and DST are registry references "
+                        + "with a host (host[:port]/repo:tag, or docker://REF), OCI image layouts (oci:DIR[:tag]) "
+                        + "or, for SRC only, archives of a layout or of docker save (oci-archive:FILE[:tag]).",
+                "The form of SRC decides: an existing file is a layer, anything else with a registry host or one "
+                        + "of the prefixes is an image. eStargz is written by default, zstd:chunked "
+                        + "(stargz-snapshotter's 40-byte-footer variant) with --zstdchunked. Blobs are pushed "
+                        + "first and the tag last, so DST never names a half image; a rerun skips stored blobs."})
 final class ConvertCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "IN", description = "The layer to convert.")
+    @Parameters(index = "0", paramLabel = "IN", description = "The layer to convert (or SRC, an image).")
     Path in;
 
-    @Parameters(index = "1", paramLabel = "OUT", description = "Where to write the eStargz blob.")
+    @Parameters(index = "1", paramLabel = "OUT",
+            description = "Where to write the eStargz blob (or DST, where the image goes).")
     Path out;
 
     @Option(names = "--prioritized-files", paramLabel = "FILE",
@@ -49,9 +61,24 @@ final class ConvertCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
+    @Mixin
+    ImageOptions imageOptions;
+
     @Override
     public Integer call() throws Exception {
         ConvertOptions options = options();
+        // Path normalisation would turn docker://host/x into docker:/host/x: dispatch on the words as typed.
+        List<String> typed = output.commandLine().getParseResult().matchedPositionals().stream()
+                .flatMap(p -> p.originalStringValues().stream()).toList();
+        if (typed.size() == 2 && ImageConvert.isImageSource(typed.get(0))) {
+            boolean levelGiven = output.commandLine().getParseResult().hasMatchedOption("--compression-level");
+            return new ImageConvert(output.commandLine(), imageOptions, options, levelGiven, output.json)
+                    .run(typed.get(0), typed.get(1));
+        }
+        if (imageOptions.anyImageOnlyOptionGiven()) {
+            throw new ParameterException(output.commandLine(), "--platform, --all-platforms, --no-oci, --reuse, "
+                    + "--zstdchunked and --plain-http apply to images; " + in + " is a layer file");
+        }
         if (Files.exists(out) && Files.exists(in) && Files.isSameFile(in, out)) {
             throw new ParameterException(output.commandLine(), "IN and OUT are the same file: " + out);
         }
