@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -96,10 +95,16 @@ public final class LayerFileSystem {
                 index.rdev(node), size, (size + 511) / 512, index.mtime(node));
     }
 
-    /** The names in a directory, sorted by their bytes, without {@code .} and {@code ..}. */
-    public void list(int dir, Consumer<String> names) throws FsException {
+    /** Receives directory entries. */
+    @FunctionalInterface
+    public interface EntryVisitor {
+        void entry(String name, int node);
+    }
+
+    /** The entries of a directory, sorted by the bytes of their names, without {@code .} and {@code ..}. */
+    public void list(int dir, EntryVisitor names) throws FsException {
         if (dir == stateDirNode) {
-            names.accept(stateFileName);
+            names.entry(stateFileName, stateFileNode);
             return;
         }
         if (dir == stateFileNode || !index.isDirectory(dir)) {
@@ -107,7 +112,7 @@ public final class LayerFileSystem {
         }
         int n = index.childCount(dir);
         for (int i = 0; i < n; i++) {
-            names.accept(index.childName(dir, i));
+            names.entry(index.childName(dir, i), index.childNode(dir, i));
         }
     }
 

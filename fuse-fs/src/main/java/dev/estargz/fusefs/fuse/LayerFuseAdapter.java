@@ -46,7 +46,14 @@ final class LayerFuseAdapter extends FuseStubFS {
             int node = fs.resolve(path);
             filler.apply(buf, ".", null, 0);
             filler.apply(buf, "..", null, 0);
-            fs.list(node, name -> filler.apply(buf, name, null, 0));
+            // overlayfs recognises whiteouts by the entry type readdir reports, so pass mode (and inode) along.
+            FileStat st = new FileStat(jnr.ffi.Runtime.getSystemRuntime());
+            fs.list(node, (name, child) -> {
+                Attributes a = fs.attributes(child);
+                st.st_mode.set(a.mode());
+                st.st_ino.set(a.ino());
+                filler.apply(buf, name, st, 0);
+            });
             return 0;
         } catch (Throwable t) {
             return fail("readdir", path, t);
