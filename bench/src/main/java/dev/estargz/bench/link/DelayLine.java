@@ -169,8 +169,9 @@ final class DelayLine {
                     owner.directionEnded();
                     return;
                 }
-                out.write(c.data(), 0, c.length());
+                // Counted before the write, so a client that has its bytes always finds them counted.
                 delivered.add(c.length());
+                out.write(c.data(), 0, c.length());
                 owner.touch();
                 delivered(c);
             }
