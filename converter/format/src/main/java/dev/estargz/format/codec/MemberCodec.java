@@ -5,10 +5,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 
 /**
- * How one independently decompressible member of a layer is encoded: gzip for eStargz today; zstd frames
- * (zstd:chunked) slot in here later so that the reader and writer keep one code path.
+ * How one independently decompressible member of a layer is encoded: gzip members for eStargz, zstd frames for
+ * zstd:chunked, so that the reader and writer keep one code path for both.
  */
-public sealed interface MemberCodec permits GzipCodec {
+public sealed interface MemberCodec permits GzipCodec, ZstdChunkedCodec {
 
     /** Short name, e.g. {@code gzip}. */
     String name();
@@ -36,6 +36,24 @@ public sealed interface MemberCodec permits GzipCodec {
 
     /** The footer that ends a blob whose TOC member starts at {@code tocOffset}. */
     byte[] footer(long tocOffset);
+
+    /**
+     * What ends a blob after its last data member: the TOC (at {@code tocOffset}) and the footer.
+     *
+     * @param bytes        the compressed bytes to append
+     * @param uncompressed what they decompress to (part of the diffID)
+     */
+    record Trailer(byte[] bytes, byte[] uncompressed) {
+    }
+
+    /** The TOC and footer for {@code tocJson}, compressed with {@code encoder}; gzip: a tar-wrapped TOC member. */
+    default Trailer trailer(byte[] tocJson, long tocOffset, MemberEncoder encoder) throws IOException {
+        byte[] content = tocMemberContent(tocJson);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        encoder.writeMember(new java.io.ByteArrayInputStream(content), out);
+        out.writeBytes(footer(tocOffset));
+        return new Trailer(out.toByteArray(), content);
+    }
 
     /** Compresses one member at a time with a fixed level; deterministic, so output never depends on threads. */
     interface MemberEncoder extends AutoCloseable {

@@ -38,6 +38,16 @@ public final class Footers {
         return b.array();
     }
 
+    /**
+     * The 40-byte zstd:chunked footer payload stargz-snapshotter writes (inside a skippable frame): TOC offset
+     * (after its skippable-frame header), compressed and uncompressed TOC length, manifest type 1, "GnUlInUx".
+     */
+    public static byte[] stargzZstdChunked(long tocOffset, long tocCompressedSize, long tocSize) {
+        ByteBuffer b = ByteBuffer.allocate(Footer.StargzZstdChunked.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(tocOffset).putLong(tocCompressedSize).putLong(tocSize).putLong(1).put(STARGZ_ZSTD_MAGIC);
+        return b.array();
+    }
+
     /** The 47-byte legacy stargz footer (written only by tests and old tools; we read it). */
     public static byte[] legacyStargz(long tocOffset) {
         ByteBuffer b = ByteBuffer.allocate(Footer.LegacyStargz.SIZE).order(ByteOrder.LITTLE_ENDIAN);

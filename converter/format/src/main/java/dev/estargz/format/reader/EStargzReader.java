@@ -5,6 +5,7 @@ import dev.estargz.format.InvalidLayerException;
 import dev.estargz.format.UnsupportedLayerFormatException;
 import dev.estargz.format.codec.GzipCodec;
 import dev.estargz.format.codec.MemberCodec;
+import dev.estargz.format.codec.ZstdChunkedCodec;
 import dev.estargz.format.footer.Footer;
 import dev.estargz.format.footer.FooterException;
 import dev.estargz.format.footer.Footers;
@@ -25,8 +26,8 @@ import java.util.Optional;
 import java.util.SortedMap;
 
 /**
- * Random access to an eStargz (or legacy stargz) layer through a {@link BlobSource}: the TOC, the file tree, and
- * chunks read and verified against their digests. Thread-safe once opened; it does not own the source.
+ * Random access to an eStargz (or legacy stargz, or zstd:chunked) layer through a {@link BlobSource}: the TOC,
+ * the file tree, and chunks read and verified against their digests. Thread-safe once opened; it does not own the source.
  */
 public final class EStargzReader {
     /** Name of the landmark that ends the prioritised region. */
@@ -61,7 +62,7 @@ public final class EStargzReader {
      * Opens a layer: one read of the blob's tail (footer plus {@link ReaderOptions#tailSize()}), and a second
      * read only when the TOC starts before that tail.
      *
-     * @throws UnsupportedLayerFormatException for zstd:chunked and external-TOC layers
+     * @throws UnsupportedLayerFormatException for external-TOC layers (both zstd:chunked variants are read)
      * @throws InvalidLayerException           for anything that is not a well-formed eStargz layer
      */
     public static EStargzReader open(BlobSource source, ReaderOptions options) throws IOException {
@@ -76,23 +77,31 @@ public final class EStargzReader {
             throw new InvalidLayerException(layer, null, -1, "not an eStargz layer: " + e.getMessage(), e);
         }
         long tocOffset;
+        long zstdTocLength = -1; // zstd:chunked footers give the compressed TOC's length
         if (footer instanceof Footer.EStargz f) {
             tocOffset = f.tocOffset();
         } else if (footer instanceof Footer.LegacyStargz f) {
             tocOffset = f.tocOffset();
-        } else if (footer instanceof Footer.ExternalToc) {
+        } else if (footer instanceof Footer.StargzZstdChunked f) {
+            tocOffset = f.tocOffset();
+            zstdTocLength = f.tocCompressedSize();
+        } else if (footer instanceof Footer.ContainersZstdChunked f) {
+            tocOffset = f.tocOffset();
+            zstdTocLength = f.tocCompressedSize();
+        } else {
             throw new UnsupportedLayerFormatException(layer, "estargz-external-toc",
                     "eStargz with an external TOC is not supported yet");
-        } else {
-            throw new UnsupportedLayerFormatException(layer, "zstd:chunked",
-                    "zstd:chunked layers (" + footer.kind() + " footer) are not supported yet");
         }
         long tocEnd = size - footer.size();
         if (tocOffset < 0 || tocOffset >= tocEnd) {
             throw new InvalidLayerException(layer, null, tocOffset, "footer points outside the blob: TOC offset "
                     + tocOffset + " is not within [0, " + tocEnd + ")", null);
         }
-        long regionLen = tocEnd - tocOffset;
+        if (zstdTocLength > tocEnd - tocOffset || zstdTocLength == 0 || zstdTocLength < -1) {
+            throw new InvalidLayerException(layer, null, tocOffset, "footer gives a compressed TOC of "
+                    + zstdTocLength + " bytes at " + tocOffset + ", which does not fit before the footer", null);
+        }
+        long regionLen = zstdTocLength > 0 ? zstdTocLength : tocEnd - tocOffset;
         if (regionLen > options.maxTocSize() + 1024 * 1024) {
             throw new InvalidLayerException(layer, null, tocOffset, "compressed TOC is " + regionLen
                     + " bytes, more than the limit of " + options.maxTocSize(), null);
@@ -105,7 +114,7 @@ public final class EStargzReader {
         } else {
             region = source.read(new ByteRange(tocOffset, regionLen));
         }
-        MemberCodec codec = new GzipCodec();
+        MemberCodec codec = zstdTocLength > 0 ? new ZstdChunkedCodec() : new GzipCodec();
         byte[] json;
         try {
             json = codec.readTocJson(region, options.maxTocSize());

@@ -29,7 +29,7 @@ import java.util.List;
  * and the chunk size, level and prioritised files — never on the number of threads.
  */
 public final class EStargzConverter {
-    private final MemberCodec codec = new GzipCodec();
+    private final MemberCodec codec;
     private final boolean landmarks;
 
     /** A converter that writes landmarks, as the reference's {@code estargz.Build} does. */
@@ -37,8 +37,19 @@ public final class EStargzConverter {
         this(true);
     }
 
+    /**
+     * A converter writing members with {@code codec}: {@link GzipCodec} for eStargz, {@link
+     * dev.estargz.format.codec.ZstdChunkedCodec} for zstd:chunked (same layout, landmarks and TOC, as the
+     * reference's {@code estargz.Build} with its zstd compressor).
+     */
+    public EStargzConverter(MemberCodec codec) {
+        this.codec = codec;
+        this.landmarks = true;
+    }
+
     /** Without landmarks the layout is the reference's bare {@code Writer.AppendTar}; tests use it. */
     EStargzConverter(boolean landmarks) {
+        this.codec = new GzipCodec();
         this.landmarks = landmarks;
     }
 

@@ -138,14 +138,10 @@ final class MemberPipeline implements AutoCloseable {
     /** Writes the TOC member and the footer; returns the TOC offset. */
     long writeTocAndFooter(byte[] tocJson, OutputStream out) throws IOException {
         long tocOffset = written;
-        byte[] content = codec.tocMemberContent(tocJson);
-        MemberEncoder enc = allEncoders.get(0);
-        ByteArrayOutputStream bos = new ByteArrayOutputStream();
-        enc.writeMember(new java.io.ByteArrayInputStream(content), bos);
-        write(out, bos.toByteArray());
-        diffId.update(content);
-        uncompressed += content.length;
-        write(out, codec.footer(tocOffset));
+        MemberCodec.Trailer trailer = codec.trailer(tocJson, tocOffset, allEncoders.get(0));
+        write(out, trailer.bytes());
+        diffId.update(trailer.uncompressed());
+        uncompressed += trailer.uncompressed().length;
         return tocOffset;
     }
 
