@@ -165,7 +165,7 @@ final class LayerConversion {
             Map<String, String> annotations = new HashMap<>(layer.annotations());
             annotations.keySet().removeIf(k -> k.startsWith("io.containers.zstd-chunked.")
                     || k.equals(LayerAnnotations.TOC_DIGEST) || k.equals(LayerAnnotations.UNCOMPRESSED_SIZE));
-            annotations.putAll(writer.annotations(r));
+            annotations.putAll(writer.annotations(r, out));
             Descriptor blob = new Descriptor(layer.mediaType(), r.blobDigest(), r.blobSize(), annotations, null,
                     java.util.List.of());
             ImageSink.BlobOutcome stored = sink.putBlob(blob, out);

@@ -171,6 +171,50 @@ class RegistryConvertTest {
     }
 
     @Test
+    void zstdChunkedOutputCarriesItsAnnotationsReadsBackAndReusesToANoOp() throws Exception {
+        ImageConvertOptions zstd = options().withAllPlatforms(true).withFormat(OutputFormat.ZSTD_CHUNKED)
+                .withLayerOptions(options().layerOptions().withCompressionLevel(3));
+        ImageConvertResult r = converter.convert(new ImageLocation.Registry(source), at("dst/zstd:v1"), zstd,
+                ConversionProgress.none());
+        ImageSource dst = new RegistryImageSource(client, registry.ref("dst/zstd:v1"));
+        for (Descriptor d : ((ImageIndex) dst.top().document()).manifests()) {
+            var m = (dev.estargz.registry.manifest.ImageManifest) dst.manifest(d).document();
+            var config = TestImages.JSON.readTree(dst.smallBlob(m.config()));
+            for (int i = 0; i < m.layers().size(); i++) {
+                Descriptor l = m.layers().get(i);
+                assertEquals(dev.estargz.registry.manifest.MediaTypes.OCI_LAYER_ZSTD, l.mediaType());
+                String[] pos = l.annotations().get(LayerAnnotations.ZSTD_MANIFEST_POSITION).split(":");
+                assertEquals(4, pos.length);
+                assertEquals("1", pos[3]);
+                try (var blob = dst.openBlob(l)) {
+                    byte[] toc = blob.read(new dev.estargz.registry.ByteRange(Long.parseLong(pos[0]),
+                            Long.parseLong(pos[1])));
+                    assertEquals(Digest.sha256(toc).toString(),
+                            l.annotations().get(LayerAnnotations.ZSTD_MANIFEST_CHECKSUM));
+                    var reader = dev.estargz.format.reader.EStargzReader.open(blob);
+                    assertTrue(reader.footer() instanceof dev.estargz.format.footer.Footer.StargzZstdChunked);
+                    reader.verifyToc(Digest.parse(l.annotations().get(LayerAnnotations.TOC_DIGEST)));
+                    assertTrue(reader.verifyAllChunks() > 0);
+                }
+                byte[] stream;
+                try (var in = new com.github.luben.zstd.ZstdInputStream(dst.openStream(l))) {
+                    stream = in.readAllBytes();
+                }
+                assertEquals(Long.toString(stream.length), l.annotations().get(LayerAnnotations.UNCOMPRESSED_SIZE));
+                assertEquals(Digest.sha256(stream).toString(), config.path("rootfs").path("diff_ids").get(i).asText());
+            }
+        }
+        ImageConvertResult again = converter.convert(at("dst/zstd:v1"), at("dst/zstd:v2"), zstd.withReuse(true),
+                ConversionProgress.none());
+        assertEquals(r.digest(), again.digest());
+        // eStargz reuse does not take zstd:chunked layers: they are converted
+        ImageConvertResult toGzip = converter.convert(at("dst/zstd:v1"), at("dst/zstd:gz"),
+                options().withAllPlatforms(true).withReuse(true), ConversionProgress.none());
+        assertTrue(toGzip.images().stream().flatMap(i -> i.layers().stream())
+                .allMatch(l -> l.action() == LayerResult.Action.CONVERTED));
+    }
+
+    @Test
     void missingTagIsNotFoundNamingTheReference() {
         RegistryException e = org.junit.jupiter.api.Assertions.assertThrows(RegistryException.class,
                 () -> converter.convert(at("src/app:nope"), at("dst/none:v1"), options(), ConversionProgress.none()));
