@@ -4,6 +4,9 @@
 //
 //	estargz-check blob [-toc-digest D] FILE   open with estargz.Open, VerifyTOC, verify every chunk,
 //	                                           read every file, print the tree as canonical JSON lines
+//	estargz-check zstdchunked [-toc-digest D] FILE
+//	                                           open a zstd:chunked blob with the reference zstdchunked decompressor,
+//	                                           VerifyTOC, verify every chunk; print "files chunks"
 //	estargz-check tar FILE                     print the same canonical listing for a tar (plain or gzip,
 //	                                           multi-member gzip included, so an eStargz blob works too)
 //	estargz-check mktar -format F FILE         write the synthetic tar with every entry type (F = ustar|pax|gnu)
@@ -70,6 +73,11 @@ func main() {
 		tocDigest := fs.String("toc-digest", "", "expected TOC digest (default: the blob's own)")
 		fs.Parse(os.Args[2:])
 		err = listBlob(fs.Arg(0), *tocDigest)
+	case "zstdchunked":
+		fs := flag.NewFlagSet("zstdchunked", flag.ExitOnError)
+		tocDigest := fs.String("toc-digest", "", "expected TOC digest (default: the blob's own)")
+		fs.Parse(os.Args[2:])
+		err = checkZstdChunked(fs.Arg(0), *tocDigest)
 	case "tar":
 		err = listTar(os.Args[2])
 	case "mktar":

@@ -171,6 +171,32 @@ class ImageConvertCommandTest {
     }
 
     @Test
+    void zstdChunkedOutputPassesTheReferenceZstdReaderAndRunsUnderContainerd() throws IOException {
+        String dst = registry.host() + "/conv/zstd:v1";
+        JsonNode r = convert("--all-platforms", "--zstdchunked", source, dst);
+        assertEquals(2, r.get("images").size());
+        ImageReference ref = ImageReference.parse(dst);
+        ImageIndex index = (ImageIndex) client.fetchManifest(ref).document();
+        int layers = 0;
+        for (Descriptor entry : index.manifests()) {
+            ImageManifest m = (ImageManifest) client.fetchManifest(ref.withDigest(entry.digest())).document();
+            for (Descriptor l : m.layers()) {
+                assertEquals(MediaTypes.OCI_LAYER_ZSTD, l.mediaType());
+                assertNotNull(l.annotations().get("io.containers.zstd-chunked.manifest-checksum"));
+                assertNotNull(l.annotations().get("io.containers.zstd-chunked.manifest-position"));
+                Path blob = tmp.resolve(l.digest().hex());
+                client.downloadBlob(ref, l, blob);
+                String out = go.checkZstdChunked(blob, l.annotations().get(OciArchive.TOC_DIGEST_ANNOTATION))
+                        .check().stdout().trim();
+                assertTrue(Integer.parseInt(out.split(" ")[0]) > 0, out);
+                layers++;
+            }
+        }
+        assertEquals(4, layers);
+        assertTrue(pullAndRun(dst, "zstd").startsWith("hello from amd64\nBusyBox"));
+    }
+
+    @Test
     void hostPlatformByDefaultKeepsTheOtherAndSaysSo() throws IOException {
         Cli.Result r = Cli.run("convert", source, registry.host() + "/conv/hostonly:v1").ok();
         assertTrue(r.stderr().contains("the host's platform"), r.stderr());

@@ -69,6 +69,12 @@ public final class GoChecker {
         return Command.of(argv).timeout(Duration.ofMinutes(5)).run();
     }
 
+    /** Runs {@code estargz-check zstdchunked}: the reference reader with its zstd:chunked decompressor. */
+    public Command.Result checkZstdChunked(Path blob, String tocDigest) throws IOException {
+        return Command.of(binary.toString(), "zstdchunked", "-toc-digest", tocDigest, blob.toString())
+                .timeout(Duration.ofMinutes(5)).run();
+    }
+
     /** The tree the reference reader sees in {@code blob}, after it verified the TOC and every chunk. */
     public TreeListing listBlob(Path blob, String tocDigest) throws IOException {
         return TreeListing.parse(checkBlob(blob, tocDigest).check().lines());
