@@ -68,7 +68,7 @@ record InspectReport(String blob, long blobSize, String footerKind, int footerSi
         }
     }
 
-    private ObjectNode toJson(boolean withEntries) {
+    ObjectNode toJson(boolean withEntries) {
         ObjectNode o = Json.object()
                 .put("blob", blob)
                 .put("blobSize", blobSize)
