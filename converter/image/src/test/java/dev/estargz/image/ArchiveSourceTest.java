@@ -89,6 +89,33 @@ class ArchiveSourceTest {
     }
 
     @Test
+    void dockerMediaTypesOnRequestWarnLoudlyAndCarryNoAnnotations() throws Exception {
+        byte[] l0 = TestImages.tar(Map.of("etc/hostname", TestImages.text("box\n")));
+        Path archive = dockerSave("example.com/app:v3", List.of(l0));
+        Path layout = tmp.resolve("docker-out");
+        List<String> warnings = new java.util.ArrayList<>();
+        ImageConvertResult r = new ImageConverter(null).convert(ImageLocation.parse("oci-archive:" + archive),
+                ImageLocation.parse("oci:" + layout + ":v3"), ImageConvertOptions.defaults().withWorkDir(tmp)
+                        .withOci(false), new ConversionProgress() {
+                    @Override
+                    public void message(String line, boolean warning) {
+                        if (warning) {
+                            warnings.add(line);
+                        }
+                    }
+                });
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).startsWith("WARNING") && warnings.get(0).contains(LayerAnnotations.TOC_DIGEST));
+        assertEquals(warnings, r.warnings());
+        try (LayoutImageSource out = LayoutImageSource.directory(layout, "v3")) {
+            ImageManifest m = (ImageManifest) out.top().document();
+            assertEquals(MediaTypes.DOCKER_MANIFEST, m.mediaType());
+            assertEquals(MediaTypes.DOCKER_LAYER_GZIP, m.layers().get(0).mediaType());
+            assertEquals(Map.of(), m.layers().get(0).annotations());
+        }
+    }
+
+    @Test
     void missingTagInAnArchiveIsNamed() throws Exception {
         byte[] l0 = TestImages.tar(Map.of("a", TestImages.text("a")));
         Path archive = dockerSave("example.com/app:v3", List.of(l0));
