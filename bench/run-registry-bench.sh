@@ -1,7 +1,7 @@
 #!/bin/bash
 # Registry read benchmark (not a test): our registry client vs curl through a simulated slow link (user-space
 # proxy adding RTT and a bandwidth cap) to a real docker-registry on 127.0.0.1, in the same run.
-# Arguments (all optional): rtt-ms=20 mbit=100 blob-mib=64 cold=10 warm=20 downloads=3. About a minute with defaults.
+# Arguments (all optional): rtt-ms=20 mbit=100 blob-mib=64 cold=20 warm=40 downloads=3. About a minute with defaults.
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 for tool in curl docker-registry; do

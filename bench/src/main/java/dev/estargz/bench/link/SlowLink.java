@@ -65,12 +65,27 @@ public final class SlowLink implements AutoCloseable {
         return start(t, LinkProfile.of(rtt, bandwidthBytesPerSec));
     }
 
-    /** Starts a link to {@code target}, which must be a loopback address, as {@code profile} describes. */
+    /**
+     * Starts a link to {@code target}, which must be a loopback address, as {@code profile} describes. It first
+     * relays a few bytes through a throwaway link (see {@link LinkWarmUp}) so the first connection is not slowed
+     * by the JVM's own warm-up.
+     */
     public static SlowLink start(InetSocketAddress target, LinkProfile profile) throws IOException {
+        checkLoopback(target);
+        LinkWarmUp.run();
+        return new SlowLink(target, profile);
+    }
+
+    /** As {@link #start(InetSocketAddress, LinkProfile)} without the warm-up. */
+    static SlowLink startCold(InetSocketAddress target, LinkProfile profile) throws IOException {
+        checkLoopback(target);
+        return new SlowLink(target, profile);
+    }
+
+    private static void checkLoopback(InetSocketAddress target) {
         if (target.isUnresolved() || !target.getAddress().isLoopbackAddress()) {
             throw new IllegalArgumentException("SlowLink relays to loopback targets only, not " + target);
         }
-        return new SlowLink(target, profile);
     }
 
     /** The local port clients connect to (on 127.0.0.1). */

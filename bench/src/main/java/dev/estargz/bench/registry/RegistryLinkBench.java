@@ -2,6 +2,7 @@ package dev.estargz.bench.registry;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 
+import dev.estargz.bench.link.LinkProfile;
 import dev.estargz.bench.link.LinkStats;
 import dev.estargz.bench.link.SlowLink;
 import dev.estargz.registry.ByteRange;
@@ -31,10 +33,11 @@ import dev.estargz.testkit.TestImage;
  * <p>A plain harness rather than JMH: every sample is dominated by simulated network time, the baseline is an
  * external process, and the figures wanted are medians in round trips, not operations per second. JIT warm-up is
  * paid by unmeasured rounds first. Usage: {@code RegistryLinkBench [rtt-ms=20] [mbit=100] [blob-mib=64]
- * [cold=10] [warm=20] [downloads=3]}.
+ * [cold=20] [warm=40] [downloads=3]}.
  */
 public final class RegistryLinkBench {
     private static final int RANGE = 4096;
+    private static final int WARM_ROUNDS = 4;
 
     /** What to run. */
     record Settings(Duration rtt, long bytesPerSec, int blobMiB, int cold, int warm, int downloads) {
@@ -42,8 +45,8 @@ public final class RegistryLinkBench {
             long rttMs = 20;
             double mbit = 100;
             int blobMiB = 64;
-            int cold = 10;
-            int warm = 20;
+            int cold = 20;
+            int warm = 40;
             int downloads = 3;
             for (String a : args) {
                 String[] kv = a.split("=", 2);
@@ -72,8 +75,11 @@ public final class RegistryLinkBench {
     private final CurlBaseline curl;
     private final ImageReference directRepo;
     private final CurlBaseline directCurl;
+    private final ImageReference zeroRepo;
+    private final CurlBaseline zeroCurl;
 
-    private RegistryLinkBench(Settings settings, SlowLink link, String registryHost, Descriptor blob, byte[] content) {
+    private RegistryLinkBench(Settings settings, SlowLink link, SlowLink zeroLink, String registryHost, Descriptor blob,
+                              byte[] content) {
         this.settings = settings;
         this.link = link;
         this.repo = ImageReference.parse(link.host() + "/bench/blob:latest");
@@ -82,6 +88,8 @@ public final class RegistryLinkBench {
         this.curl = new CurlBaseline("http://" + link.host() + "/v2/bench/blob/blobs/" + blob.digest());
         this.directRepo = ImageReference.parse(registryHost + "/bench/blob:latest");
         this.directCurl = new CurlBaseline("http://" + registryHost + "/v2/bench/blob/blobs/" + blob.digest());
+        this.zeroRepo = ImageReference.parse(zeroLink.host() + "/bench/blob:latest");
+        this.zeroCurl = new CurlBaseline("http://" + zeroLink.host() + "/v2/bench/blob/blobs/" + blob.digest());
     }
 
     public static void main(String[] args) throws Exception {
@@ -97,8 +105,11 @@ public final class RegistryLinkBench {
                 image = TestImage.push(direct, registry.ref("bench/blob:latest"), new Platform("linux", "amd64", null),
                         List.of(TestImage.Layer.opaque(content)));
             }
-            try (SlowLink link = SlowLink.start(registry.host(), s.rtt(), s.bytesPerSec())) {
-                new RegistryLinkBench(s, link, registry.host(), image.manifest().layers().get(0), content).run();
+            // A second proxy without delay or cap measures what the proxy itself costs per round trip.
+            LinkProfile none = LinkProfile.of(Duration.ZERO, 0).withHandshake(false);
+            try (SlowLink link = SlowLink.start(registry.host(), s.rtt(), s.bytesPerSec());
+                 SlowLink zeroLink = SlowLink.start(new InetSocketAddress("127.0.0.1", registry.port()), none)) {
+                new RegistryLinkBench(s, link, zeroLink, registry.host(), image.manifest().layers().get(0), content).run();
             }
         }
         System.out.printf(Locale.ROOT, "load after: %s%n", loadAverage());
@@ -135,6 +146,7 @@ public final class RegistryLinkBench {
         WarmReads viaLink = warmReads(repo, curl, ranges);
         // The same reads straight to the registry: what the server and both clients cost without the link.
         WarmReads direct = warmReads(directRepo, directCurl, ranges);
+        WarmReads zero = warmReads(zeroRepo, zeroCurl, ranges);
 
         List<Long> ourWhole = new ArrayList<>();
         List<Long> curlWhole = new ArrayList<>();
@@ -148,17 +160,19 @@ public final class RegistryLinkBench {
         report("4 KiB range, new connection", new Samples(ourCold), new Samples(curlCold));
         wire("  per read on the wire", ourColdWire, curlColdWire, settings.cold(), settings.cold());
         report("4 KiB range, reused connection", viaLink.ours(), viaLink.curl());
-        // curl's count includes its connection-opening read, which cannot be told apart on the link.
-        wire("  per read on the wire", viaLink.ourWire(), viaLink.curlWire(), settings.warm(), settings.warm() + 1);
+        // curl's count includes its connection-opening read in each round, which cannot be told apart on the link.
+        wire("  per read on the wire", viaLink.ourWire(), viaLink.curlWire(), settings.warm(),
+                settings.warm() + WARM_ROUNDS);
         System.out.printf(Locale.ROOT, "  new connections during warm reads: ours %d, curl %d%n",
                 viaLink.ourWire().connections(), viaLink.curlReconnects());
-        System.out.printf(Locale.ROOT, "  same reads without the link:   ours median %5.2f ms, curl median %5.2f ms"
-                + " (server + client time, included above)%n", direct.ours().medianMillis(),
-                direct.curl().medianMillis());
+        System.out.printf(Locale.ROOT, "  same reads straight to the registry: ours median %5.2f ms, curl median %5.2f ms"
+                + " (server + client)%n", direct.ours().medianMillis(), direct.curl().medianMillis());
+        System.out.printf(Locale.ROOT, "  same reads through a zero-delay proxy: ours median %5.2f ms, curl median %5.2f ms"
+                + " (server + client + proxy)%n", zero.ours().medianMillis(), zero.curl().medianMillis());
         double rtt = settings.rtt().toNanos() / 1e6;
-        System.out.printf(Locale.ROOT, "  the link's share, (via link - without) / RTT: ours %4.2f RTT, curl %4.2f RTT%n",
-                (viaLink.ours().medianMillis() - direct.ours().medianMillis()) / rtt,
-                (viaLink.curl().medianMillis() - direct.curl().medianMillis()) / rtt);
+        System.out.printf(Locale.ROOT, "  round trips the link adds, (via link - zero-delay proxy) / RTT: ours %4.2f, "
+                        + "curl %4.2f%n", (viaLink.ours().medianMillis() - zero.ours().medianMillis()) / rtt,
+                (viaLink.curl().medianMillis() - zero.curl().medianMillis()) / rtt);
         throughput(new Samples(ourWhole), new Samples(curlWhole));
     }
 
@@ -169,31 +183,38 @@ public final class RegistryLinkBench {
     private WarmReads warmReads(ImageReference from, CurlBaseline baseline, List<ByteRange> ranges)
             throws IOException {
         List<Long> ours = new ArrayList<>();
-        LinkStats ourWire;
+        List<Long> curlTimes = new ArrayList<>();
+        LinkStats ourWire = new LinkStats(0, 0, 0);
+        LinkStats curlWire = new LinkStats(0, 0, 0);
+        int reconnects = 0;
+        ByteRange opener = ranges.get(ranges.size() - 1);
         try (RegistryClient client = RegistryClient.create(RegistryConfig.builder().build());
              RegistryBlobSource src = client.openBlob(from, blob)) {
-            checkBytes(src.read(ranges.get(ranges.size() - 1)), ranges.get(ranges.size() - 1)); // opens the connection
-            LinkStats before = link.stats();
-            for (int i = 0; i < settings.warm(); i++) {
-                long t0 = System.nanoTime();
-                byte[] got = src.read(ranges.get(i));
-                ours.add(System.nanoTime() - t0);
-                checkBytes(got, ranges.get(i));
+            checkBytes(src.read(opener), opener); // opens the connection
+            // Rounds alternate between the two clients, so a burst of load from elsewhere hits both alike.
+            int perRound = Math.max(1, settings.warm() / WARM_ROUNDS);
+            for (int start = 0; start < settings.warm(); start += perRound) {
+                List<ByteRange> round = ranges.subList(start, Math.min(settings.warm(), start + perRound));
+                LinkStats before = link.stats();
+                for (ByteRange r : round) {
+                    long t0 = System.nanoTime();
+                    byte[] got = src.read(r);
+                    ours.add(System.nanoTime() - t0);
+                    checkBytes(got, r);
+                }
+                LinkStats mid = link.stats();
+                List<ByteRange> curlRanges = new ArrayList<>();
+                curlRanges.add(opener);
+                curlRanges.addAll(round);
+                List<CurlBaseline.Transfer> transfers = baseline.rangesOnOneConnection(curlRanges);
+                for (CurlBaseline.Transfer t : transfers.subList(1, transfers.size())) {
+                    check(t, 206, RANGE);
+                    curlTimes.add(t.nanos());
+                    reconnects += t.newConnections();
+                }
+                ourWire = plus(ourWire, mid.minus(before));
+                curlWire = plus(curlWire, link.stats().minus(mid));
             }
-            ourWire = link.stats().minus(before);
-        }
-        List<ByteRange> curlRanges = new ArrayList<>();
-        curlRanges.add(ranges.get(ranges.size() - 1));
-        curlRanges.addAll(ranges.subList(0, settings.warm()));
-        LinkStats before = link.stats();
-        List<CurlBaseline.Transfer> transfers = baseline.rangesOnOneConnection(curlRanges);
-        LinkStats curlWire = link.stats().minus(before);
-        List<Long> curlTimes = new ArrayList<>();
-        int reconnects = 0;
-        for (CurlBaseline.Transfer t : transfers.subList(1, transfers.size())) {
-            check(t, 206, RANGE);
-            curlTimes.add(t.nanos());
-            reconnects += t.newConnections();
         }
         return new WarmReads(new Samples(ours), new Samples(curlTimes), ourWire, curlWire, reconnects);
     }
