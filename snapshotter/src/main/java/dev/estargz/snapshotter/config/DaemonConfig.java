@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
  * The reference's config.toml (containerd-stargz-grpc), every key with the reference's default
- * (REFERENCE.md §3.2). Keys are the TOML names; tables are nested records.
+ * (REFERENCE.md §3.2), plus our {@code [cache]} limits. Keys are the TOML names; tables are nested records.
  */
 public record DaemonConfig(
         @JsonProperty("metrics_address") String metricsAddress,
@@ -33,11 +33,13 @@ public record DaemonConfig(
         @JsonProperty("cri_keychain") CriKeychainConfig criKeychain,
         @JsonProperty("resolver") ResolverConfig resolver,
         @JsonProperty("snapshotter") SnapshotConfig snapshotter,
-        @JsonProperty("fuse_manager") FuseManagerConfig fuseManager) {
+        @JsonProperty("fuse_manager") FuseManagerConfig fuseManager,
+        @JsonProperty("cache") CacheConfig cache) {
 
     /** The reference's defaults (an empty or absent config file). */
     public static final DaemonConfig DEFAULTS = new DaemonConfig("", false, "", false, "memory", "", "", 120, 0,
             0, 10, 0, false, false, false, false, false, 2, false, BlobConfig.DEFAULTS,
             DirectoryCacheConfig.DEFAULTS, FuseConfig.DEFAULTS, KubeconfigKeychainConfig.DEFAULTS,
-            CriKeychainConfig.DEFAULTS, ResolverConfig.DEFAULTS, SnapshotConfig.DEFAULTS, FuseManagerConfig.DEFAULTS);
+            CriKeychainConfig.DEFAULTS, ResolverConfig.DEFAULTS, SnapshotConfig.DEFAULTS, FuseManagerConfig.DEFAULTS,
+            CacheConfig.DEFAULTS);
 }

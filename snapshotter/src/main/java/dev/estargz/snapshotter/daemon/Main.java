@@ -7,8 +7,8 @@ import dev.estargz.snapshotter.config.DaemonConfig;
 import dev.estargz.snapshotter.config.LoadedConfig;
 import dev.estargz.snapshotter.grpc.SnapshotsService;
 import dev.estargz.snapshotter.grpc.UnixSocketServer;
-import dev.estargz.snapshotter.remote.NoRemoteLayers;
-import dev.estargz.snapshotter.remote.RemoteLayerMounter;
+import dev.estargz.snapshotter.remote.stargz.LayerEvents;
+import dev.estargz.snapshotter.remote.stargz.StargzLayerMounter;
 import dev.estargz.snapshotter.snapshot.OverlaySnapshotter;
 import dev.estargz.snapshotter.snapshot.RemoteSnapshotEvents;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
@@ -84,14 +84,25 @@ public final class Main implements Callable<Integer> {
     private int serve(DaemonConfig cfg) throws IOException, InterruptedException {
         PrometheusRegistry registry = new PrometheusRegistry();
         RemoteSnapshotEvents events = cfg.noPrometheus() ? RemoteSnapshotEvents.NONE : new SnapshotterMetrics(registry);
-        // The lazy FUSE layer filesystem (fuse-fs) plugs in here; until then every layer is pulled normally.
-        RemoteLayerMounter remote = new NoRemoteLayers();
+        StargzFsMetrics fsMetrics = cfg.noPrometheus() ? null : new StargzFsMetrics(registry);
+        StargzLayerMounter remote;
+        try {
+            // removes dead FUSE mounts left by a killed run before the snapshots are restored
+            remote = StargzLayerMounter.open(cfg, root, fsMetrics == null ? LayerEvents.NONE : fsMetrics);
+        } catch (IOException e) {
+            LOG.error("failed to open the layer cache under {}: {}", root.resolve("stargz"), e.getMessage());
+            return 1;
+        }
+        if (fsMetrics != null) {
+            fsMetrics.watch(registry, () -> remote);
+        }
         OverlaySnapshotter snapshotter = OverlaySnapshotter.open(root.resolve("snapshotter"), remote, events);
         UnixSocketServer server;
         try {
             server = UnixSocketServer.start(address, new SnapshotsService(snapshotter));
         } catch (IOException e) {
             snapshotter.close();
+            remote.close();
             LOG.error("failed to serve: {}", e.getMessage());
             return 1;
         }
@@ -110,6 +121,8 @@ public final class Main implements Callable<Integer> {
                 metricsServer.close();
             }
             snapshotter.close();
+            // unmounts every lazily served layer; snapshots, saved TOCs and the chunk cache stay for the next start
+            remote.close();
             stopped.countDown();
         }, "shutdown"));
         LOG.info("serving on {} with root {}", address, root);

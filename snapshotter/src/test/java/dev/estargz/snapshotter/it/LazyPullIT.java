@@ -1,0 +1,194 @@
+package dev.estargz.snapshotter.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.estargz.registry.RegistryClient;
+import dev.estargz.testkit.RegistryProcess;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Lazy pulling for real: containerd 1.6 + runc + docker-registry + our daemon, an eStargz image made by our
+ * converter, the reference's {@code ctr-remote image rpull}. The registry is reached through a proxy that counts
+ * its bytes and can play a stopped registry. Background fetch is off so the counts show what was read on demand.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LazyPullIT {
+    /** The TOC reader's first read: the footer plus this much of the blob's tail. */
+    private static final long TAIL_READ = 256 * 1024 + 64;
+    /** HTTP headers of the requests a pull makes (HEADs, ranges, manifest, config), generously. */
+    private static final long HTTP_OVERHEAD = 64 * 1024;
+
+    Path dir;
+    Path socket;
+    Path root;
+    Path config;
+    Path daemonLog;
+    int metricsPort;
+    RegistryProcess registry;
+    CountingProxy proxy;
+    LazyImage image;
+    String ref;
+    DaemonProcess daemon;
+    ContainerdWithStargz containerd;
+
+    @BeforeAll
+    void start() throws IOException {
+        dir = Files.createTempDirectory(Path.of("/tmp"), "esz-lazy-");
+        socket = dir.resolve("stargz.sock");
+        root = dir.resolve("stargz-root");
+        config = dir.resolve("config.toml");
+        daemonLog = dir.resolve("daemon.log");
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            metricsPort = s.getLocalPort();
+        }
+        Files.writeString(config, String.join("\n",
+                "metrics_address = \"127.0.0.1:" + metricsPort + "\"",
+                "no_background_fetch = true",
+                "[blob]",
+                "fetching_timeout_sec = 5",
+                ""));
+        registry = RegistryProcess.startPlain();
+        proxy = new CountingProxy(registry.port());
+        try (RegistryClient client = RegistryClient.create(registry.clientConfig().build())) {
+            image = LazyImage.push(client, registry.ref("lazy/app:1"), Files.createDirectories(dir.resolve("img")));
+        }
+        ref = proxy.host() + "/lazy/app:1";
+        daemon = DaemonProcess.start(socket, root, config, daemonLog);
+        containerd = ContainerdWithStargz.start(dir, socket, root);
+    }
+
+    @AfterAll
+    void stop() throws IOException {
+        if (containerd != null) {
+            containerd.close();
+        }
+        if (daemon != null) {
+            daemon.close();
+        }
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (registry != null) {
+            registry.close();
+        }
+        Run.of(List.of("rm", "-rf", dir.toString()));
+    }
+
+    @Test
+    @Order(1)
+    void rpullFetchesOnlyManifestConfigAndTocsThenRunsLikeOverlayfs() throws Exception {
+        long before = proxy.downstreamBytes();
+        containerd.ctr("images", "rpull", "--plain-http", "--snapshotter", "stargz", ref);
+        long pulled = proxy.downstreamBytes() - before;
+        long bound = image.pushed.manifestBytes().length + image.pushed.config().length + HTTP_OVERHEAD
+                + image.layers.stream().mapToLong(l -> Math.min(l.blobSize(), TAIL_READ)).sum();
+        assertTrue(pulled <= bound, "rpull fetched " + pulled + " bytes; manifest, config and TOCs are at most "
+                + bound + "\n" + daemon.log());
+        assertTrue(metrics().contains("estargz_snapshotter_remote_snapshots_total 2.0"), metrics());
+
+        String lazy = containerd.ctr("run", "--snapshotter", "stargz", "--rm", ref, "lz-1", "sh", "-c",
+                LazyImage.PROBE).output();
+        long total = proxy.downstreamBytes() - before;
+        assertTrue(total < image.blobBytes() - LazyImage.BIG / 2, "the 4 MiB file nobody read was fetched: "
+                + total + " of " + image.blobBytes() + " blob bytes");
+
+        containerd.ctr("images", "pull", "--plain-http", ref);
+        String overlay = containerd.ctr("run", "--rm", ref, "ov-1", "sh", "-c", LazyImage.PROBE).output();
+        assertEquals(overlay, lazy);
+        assertTrue(lazy.contains("b1\nc2\nnew\n") && lazy.contains("estargz-lazy"), lazy);
+    }
+
+    @Test
+    @Order(2)
+    void killedDaemonRestoresRemoteSnapshotsFromLocalStateWithTheRegistryStopped() throws Exception {
+        containerd.ctr("images", "rpull", "--plain-http", "--snapshotter", "stargz", ref);
+        containerd.ctr("run", "-d", "--snapshotter", "stargz", ref, "long-1", "sleep", "600");
+        try {
+            assertEquals("estargz-lazy\n", containerd.ctr("tasks", "exec", "--exec-id", "e1", "long-1", "cat",
+                    "/etc/hostname").output());
+            String before = containerd.ctr("snapshots", "--snapshotter", "stargz", "ls").output();
+            List<Path> remote = remoteLayerMounts();
+            assertEquals(2, remote.size(), remote.toString());
+
+            daemon.kill9();
+            proxy.down(true);
+            long logMark = Files.size(daemonLog);
+            daemon = DaemonProcess.start(socket, root, config, daemonLog);
+            assertEquals(before, retry(() -> containerd.ctrRaw("snapshots", "--snapshotter", "stargz", "ls"))
+                    .output());
+            String restartLog = Files.readString(daemonLog).substring((int) logMark);
+            assertFalse(restartLog.contains("failed to restore"), restartLog);
+            for (Path fs : remote) {
+                assertTrue(isMountPoint(fs), fs + " is not mounted again\n" + restartLog);
+            }
+            Path lower = remote.stream().filter(p -> Files.exists(p.resolve("data/big"))).findFirst().orElseThrow();
+            // cached while the first container ran: served from the local cache, registry or not
+            assertEquals("estargz-lazy\n", Files.readString(lower.resolve("etc/hostname")));
+            // never read: it needs the registry, so the read fails (bounded by fetching_timeout_sec) instead of hanging
+            assertThrows(IOException.class, () -> Files.readAllBytes(lower.resolve("data/big")));
+
+            proxy.down(false);
+            String sum = containerd.ctr("run", "--snapshotter", "stargz", "--rm", ref, "lz-2", "busybox",
+                    "sha256sum", "/data/big").output();
+            assertTrue(sum.startsWith(image.bigSha256 + " "), sum);
+        } finally {
+            containerd.ctrRaw("tasks", "kill", "-s", "KILL", "long-1");
+            retry(() -> containerd.ctrRaw("tasks", "rm", "long-1"));
+            containerd.ctrRaw("containers", "rm", "long-1");
+        }
+    }
+
+    /** The {@code fs} dirs of our remote snapshots (those with a saved TOC). */
+    private List<Path> remoteLayerMounts() throws IOException {
+        try (Stream<Path> s = Files.list(root.resolve("snapshotter/snapshots"))) {
+            return s.filter(d -> Files.exists(d.resolve("stargz-layer.json"))).map(d -> d.resolve("fs")).sorted()
+                    .toList();
+        }
+    }
+
+    private static boolean isMountPoint(Path p) throws IOException {
+        String target = " " + p.toAbsolutePath().normalize() + " ";
+        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().anyMatch(l -> l.contains(target));
+    }
+
+    private interface Step {
+        Run run() throws IOException;
+    }
+
+    private static Run retry(Step step) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        Run r = step.run();
+        while (r.exit() != 0 && System.nanoTime() < deadline) {
+            DaemonProcess.sleep(250);
+            r = step.run();
+        }
+        return r;
+    }
+
+    private String metrics() throws IOException, InterruptedException {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        return r.body();
+    }
+}
