@@ -26,6 +26,7 @@ final class ProgressPrinter implements ConversionProgress {
     private final Map<String, LayerState> active = new ConcurrentHashMap<>();
     private final AtomicLong totalSize = new AtomicLong();
     private final AtomicLong totalRead = new AtomicLong();
+    private final AtomicLong totalWritten = new AtomicLong();
     private final AtomicLong doneSize = new AtomicLong();
     private int drawnLines;
     private long lastDraw;
@@ -70,6 +71,7 @@ final class ProgressPrinter implements ConversionProgress {
         if (s != null) {
             s.written().addAndGet(n);
         }
+        totalWritten.addAndGet(n);
         maybeDraw();
     }
 
@@ -78,8 +80,9 @@ final class ProgressPrinter implements ConversionProgress {
         LayerState s = active.remove(layer);
         if (s != null) {
             doneSize.addAndGet(s.size());
-            // bytes not seen as reads (kept and reused layers) count as done for the ETA
+            // bytes not seen (kept and reused layers, output smaller than input) count as done for the ETA
             totalRead.addAndGet(Math.max(0, s.size() - s.read().get()));
+            totalWritten.addAndGet(Math.max(0, s.size() - s.written().get()));
         }
         clear();
         err.println("layer " + layer + ": " + r.action().name().toLowerCase(Locale.ROOT) + " "
@@ -116,7 +119,9 @@ final class ProgressPrinter implements ConversionProgress {
             long read = totalRead.get();
             long total = totalSize.get();
             double rate = secs > 0 ? read / secs : 0;
-            String eta = rate > 0 && total > read ? format(Duration.ofSeconds((long) ((total - read) / rate)))
+            // Work is reading the input and writing about as much output: the ETA weighs both halves.
+            double done = total > 0 ? Math.min(1.0, (read + Math.min(totalWritten.get(), total)) / (2.0 * total)) : 0;
+            String eta = done > 0.01 && done < 1 ? format(Duration.ofSeconds((long) (secs * (1 - done) / done)))
                     : "--:--";
             err.println(String.format(Locale.ROOT, "  total  %s / %s  %.1f MiB/s  ETA %s", mib(read), mib(total),
                     rate / (1 << 20), eta));
