@@ -111,6 +111,9 @@ class RegistryConvertTest {
             assertTrue(client.blobExists(registry.ref("dst/host:v1"), l.digest()));
         }
         ConvertedImageCheck.assertEStargzImage(dst, dst.manifest(after.manifests().get(0)));
+        long converted = r.images().get(0).layers().stream().mapToLong(LayerResult::size).sum();
+        assertTrue(r.bytesUploaded() > converted && r.bytesUploaded() < converted + 10_000,
+                "the untouched arm64 layers (over 300 KB) are mounted, not uploaded: " + r.bytesUploaded());
     }
 
     @Test
