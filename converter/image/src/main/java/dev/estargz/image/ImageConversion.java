@@ -48,6 +48,7 @@ final class ImageConversion {
     private final List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<Digest, Future<LayerConversion.Outcome>> layerJobs = new ConcurrentHashMap<>();
     private boolean dockerWarned;
+    private Path work;
 
     ImageConversion(ImageSource source, ImageSink sink, String sourceName, String destinationName,
                     ImageConvertOptions options, ConversionProgress progress) {
@@ -70,7 +71,7 @@ final class ImageConversion {
     ImageConvertResult run() throws IOException {
         long start = System.nanoTime();
         Path base = options.workDir() != null ? options.workDir() : Path.of(System.getProperty("java.io.tmpdir"));
-        Path work = Files.createTempDirectory(Files.createDirectories(base), "estargz-image-");
+        work = Files.createTempDirectory(Files.createDirectories(base), "estargz-image-");
         int run = RUN_IDS.incrementAndGet();
         AtomicInteger threads = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(options.parallelLayers(), r -> {
@@ -251,7 +252,7 @@ final class ImageConversion {
     }
 
     private void putBytes(Descriptor d, byte[] bytes) throws IOException {
-        Path tmp = Files.createTempFile("estargz-blob-", ".json");
+        Path tmp = Files.createTempFile(work, "blob-", ".json");
         try {
             Files.write(tmp, bytes);
             if (sink.putBlob(d, tmp) == ImageSink.BlobOutcome.WRITTEN) {
