@@ -89,7 +89,7 @@ final class ImageConversion {
             byte[] bytes;
             if (top.document() instanceof ImageManifest m) {
                 progress.message("converting the image " + sourceName + " (a single manifest, no index)", false);
-                submitLayers(pool, layers, m, sourceName);
+                submitLayers(pool, layers, List.of(m), sourceName);
                 Converted c = convertImage(new Selected("", null, top), m);
                 images.add(c.result());
                 mediaType = c.mediaType();
@@ -97,9 +97,8 @@ final class ImageConversion {
             } else {
                 ImageIndex index = (ImageIndex) top.document();
                 List<Selected> selected = select(index);
-                for (Selected s : selected) {
-                    submitLayers(pool, layers, (ImageManifest) s.manifest().document(), s.label());
-                }
+                submitLayers(pool, layers, selected.stream().map(s -> (ImageManifest) s.manifest().document())
+                        .toList(), sourceName);
                 List<Descriptor> entries = new ArrayList<>(index.manifests());
                 for (Selected s : selected) {
                     Converted c = convertImage(s, (ImageManifest) s.manifest().document());
@@ -178,11 +177,13 @@ final class ImageConversion {
         return d.platform() != null ? d.platform().toString() : d.digest().toString();
     }
 
-    private void submitLayers(ExecutorService pool, LayerConversion layers, ImageManifest m, String label) {
-        String image = label.isEmpty() ? sourceName : sourceName + " (" + label + ")";
-        for (Descriptor l : m.layers()) {
-            layerJobs.computeIfAbsent(l.digest(), k -> pool.submit(() -> layers.run(l, image)));
-        }
+    /** Submits every distinct layer once, largest first, so that the longest conversions do not start last. */
+    private void submitLayers(ExecutorService pool, LayerConversion layers, List<ImageManifest> images,
+                              String image) {
+        Map<Digest, Descriptor> distinct = new java.util.LinkedHashMap<>();
+        images.forEach(m -> m.layers().forEach(l -> distinct.putIfAbsent(l.digest(), l)));
+        distinct.values().stream().sorted(Comparator.comparingLong(Descriptor::size).reversed())
+                .forEach(l -> layerJobs.computeIfAbsent(l.digest(), k -> pool.submit(() -> layers.run(l, image))));
     }
 
     private Converted convertImage(Selected s, ImageManifest m) throws IOException {
