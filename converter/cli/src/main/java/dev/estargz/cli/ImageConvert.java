@@ -88,7 +88,8 @@ final class ImageConvert {
         if (image.parallelLayers < 1) {
             throw new ParameterException(cl, "--parallel-layers must be at least 1");
         }
-        ConvertOptions l = layer;
+        // Each prioritised file lives in one layer: every layer takes the ones it has, as the reference does.
+        ConvertOptions l = layer.withPrioritizedFiles(layer.prioritizedFiles(), true);
         if (image.zstdChunked && !levelGiven) {
             l = l.withCompressionLevel(ZSTD_DEFAULT_LEVEL);
         }
