@@ -234,15 +234,23 @@ class RegistryConvertTest {
     }
 
     @Test
-    void singleManifestSourceKeepsBytesOfItsUnchangedParts() throws Exception {
+    void singleManifestWithPrioritisedFilesSpreadOverLayers() throws Exception {
         ImageReference ref = registry.ref("src/single:v1");
         TestImages.Pushed p = TestImages.push(client, ref, TestImages.AMD64, TestImages.layersFor(TestImages.AMD64),
                 "v1");
-        ImageConvertResult r = converter.convert(new ImageLocation.Registry(ref), at("dst/single:v1"), options(),
+        ImageConvertOptions prioritised = options().withLayerOptions(options().layerOptions()
+                .withPrioritizedFiles(List.of("etc/os-release", "app/run.sh"), true));
+        ImageConvertResult r = converter.convert(new ImageLocation.Registry(ref), at("dst/single:v1"), prioritised,
                 ConversionProgress.none());
         assertEquals(1, r.images().size());
         ImageSource dst = new RegistryImageSource(client, registry.ref("dst/single:v1"));
         ConvertedImageCheck.assertEStargzImage(dst, dst.top());
+        for (Descriptor l : ((dev.estargz.registry.manifest.ImageManifest) dst.top().document()).layers()) {
+            try (var blob = dst.openBlob(l)) {
+                var reader = dev.estargz.format.reader.EStargzReader.open(blob);
+                assertTrue(reader.prefetchSize().orElseThrow() > 0, "each layer prioritises the file it has");
+            }
+        }
         assertArrayEquals(p.manifest(), new RegistryImageSource(client, ref).top().bytes());
     }
 }
