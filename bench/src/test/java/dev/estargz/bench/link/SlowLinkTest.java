@@ -130,6 +130,26 @@ class SlowLinkTest {
     }
 
     @Test
+    void perConnectionCapHoldsEvenWhenTheLinkIsUnlimited() throws Exception {
+        int size = 512 << 10;
+        long perConnection = 2L << 20; // 512 KiB at 2 MiB/s: at least 250 ms for each connection
+        byte[] data = new byte[size];
+        new Random(10).nextBytes(data);
+        LinkProfile p = LinkProfile.of(Duration.ZERO, 0).withPerConnection(perConnection, perConnection)
+                .withHandshake(false);
+        try (SlowLink link = SlowLink.start(target(), p); Socket s = connect(link)) {
+            long start = System.nanoTime();
+            Thread writer = writeThenHalfClose(s, data);
+            byte[] back = s.getInputStream().readAllBytes();
+            long elapsed = System.nanoTime() - start;
+            writer.join(30_000);
+            assertArrayEquals(data, back);
+            long floor = (long) ((size - p.burstBytes()) * 1e9 / perConnection);
+            assertTrue(elapsed >= floor, "took " + elapsed / 1_000_000 + " ms, less than " + floor / 1_000_000 + " ms");
+        }
+    }
+
+    @Test
     void aRequestAndItsAnswerTakeAtLeastOneRoundTripPlusTheHandshake() throws Exception {
         Duration rtt = Duration.ofMillis(80);
         try (SlowLink link = SlowLink.start(target(), LinkProfile.of(rtt, 0))) {
