@@ -85,22 +85,9 @@ class SlowLinkTest {
 
     @Test
     void transferTakesAtLeastSizeOverBandwidth() throws Exception {
-        int size = 1 << 20;
         long bytesPerSec = 4L << 20; // 1 MiB each way at 4 MiB/s: at least 250 ms per direction
-        byte[] data = new byte[size];
-        new Random(8).nextBytes(data);
-        LinkProfile p = LinkProfile.of(Duration.ZERO, bytesPerSec).withHandshake(false);
-        try (SlowLink link = SlowLink.start(target(), p); Socket s = connect(link)) {
-            long start = System.nanoTime();
-            Thread writer = writeThenHalfClose(s, data);
-            byte[] back = s.getInputStream().readAllBytes();
-            long elapsed = System.nanoTime() - start;
-            writer.join(30_000);
-            assertArrayEquals(data, back);
-            // Up and down pipeline, so the lower bound is one direction's serialisation time, less one burst.
-            long floor = (long) ((size - p.burstBytes()) * 1e9 / bytesPerSec);
-            assertTrue(elapsed >= floor, "took " + elapsed / 1_000_000 + " ms, less than " + floor / 1_000_000 + " ms");
-        }
+        // Up and down pipeline, so the lower bound is one direction's serialisation time, less one burst.
+        assertEchoTakesAtLeast(LinkProfile.of(Duration.ZERO, bytesPerSec).withHandshake(false), 1 << 20, bytesPerSec);
     }
 
     @Test
@@ -131,12 +118,15 @@ class SlowLinkTest {
 
     @Test
     void perConnectionCapHoldsEvenWhenTheLinkIsUnlimited() throws Exception {
-        int size = 512 << 10;
-        long perConnection = 2L << 20; // 512 KiB at 2 MiB/s: at least 250 ms for each connection
+        long perConnection = 2L << 20; // 512 KiB at 2 MiB/s: at least 250 ms
+        assertEchoTakesAtLeast(LinkProfile.of(Duration.ZERO, 0).withPerConnection(perConnection, perConnection)
+                .withHandshake(false), 512 << 10, perConnection);
+    }
+
+    /** Echoes {@code size} random bytes through a link and checks they took at least size / rate, less a burst. */
+    private void assertEchoTakesAtLeast(LinkProfile p, int size, long bytesPerSec) throws Exception {
         byte[] data = new byte[size];
-        new Random(10).nextBytes(data);
-        LinkProfile p = LinkProfile.of(Duration.ZERO, 0).withPerConnection(perConnection, perConnection)
-                .withHandshake(false);
+        new Random(size).nextBytes(data);
         try (SlowLink link = SlowLink.start(target(), p); Socket s = connect(link)) {
             long start = System.nanoTime();
             Thread writer = writeThenHalfClose(s, data);
@@ -144,7 +134,7 @@ class SlowLinkTest {
             long elapsed = System.nanoTime() - start;
             writer.join(30_000);
             assertArrayEquals(data, back);
-            long floor = (long) ((size - p.burstBytes()) * 1e9 / perConnection);
+            long floor = (long) ((size - p.burstBytes()) * 1e9 / bytesPerSec);
             assertTrue(elapsed >= floor, "took " + elapsed / 1_000_000 + " ms, less than " + floor / 1_000_000 + " ms");
         }
     }
