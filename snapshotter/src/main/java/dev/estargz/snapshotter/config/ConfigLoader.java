@@ -27,7 +27,7 @@ public final class ConfigLoader {
     private static final Set<String> IN_EFFECT = Set.of("metrics_address", "no_prometheus",
             "snapshotter.allow_invalid_mounts_on_restart", "prefetch_size", "prefetch_timeout_sec", "noprefetch",
             "no_background_fetch", "allow_no_verification", "disable_verification", "filesystem_cache_type",
-            "max_concurrency", "resolve_result_entry_ttl_sec", "blob.chunk_size", "blob.fetching_timeout_sec",
+            "max_concurrency", "resolve_result_entry_ttl_sec", "blob.chunk_size", "blob.fetching_timeout_sec", "blob.valid_interval", "blob.check_always",
             "blob.force_single_range_mode", "blob.max_retries", "blob.min_wait_msec", "blob.max_wait_msec",
             "fuse.attr_timeout", "fuse.entry_timeout", "resolver.request_timeout_sec", "resolver.host",
             "cache.max_disk_bytes", "cache.max_memory_bytes");

@@ -10,6 +10,10 @@ import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.BinaryOperator;
+import java.util.function.ToDoubleFunction;
 import java.util.function.Supplier;
 
 /**
@@ -35,26 +39,17 @@ final class StargzFsMetrics implements LayerEvents {
     /** Registers the gauges that read {@code mounter}'s state at scrape time. */
     void watch(PrometheusRegistry registry, Supplier<StargzLayerMounter> mounter) {
         GaugeWithCallback.builder().name("estargz_fs_layer_size_bytes").help("blob size of each mounted layer")
-                .labelNames("layer").callback(cb -> {
-                    for (LayerState s : mounter.get().layerStates()) {
-                        cb.call(s.size(), s.digest().toString());
-                    }
-                }).register(registry);
+                .labelNames("layer").callback(cb -> byLayer(mounter.get(), s -> s.size(), Math::max).forEach((layer, v)
+                        -> cb.call(v, layer))).register(registry);
         GaugeWithCallback.builder().name("estargz_fs_layer_fetched_bytes")
                 .help("blob bytes of each mounted layer that are local (TOC, footer and cached chunks)")
-                .labelNames("layer").callback(cb -> {
-                    for (LayerState s : mounter.get().layerStates()) {
-                        cb.call(s.fetchedSize(), s.digest().toString());
-                    }
-                }).register(registry);
+                .labelNames("layer").callback(cb -> byLayer(mounter.get(), s -> s.fetchedSize(), Math::max).forEach((layer, v)
+                        -> cb.call(v, layer))).register(registry);
         GaugeWithCallback.builder().name("estargz_fs_layer_range_requests")
                 .help("range requests each mounted layer has made to its registry (on demand, prefetch and "
                         + "background)")
-                .labelNames("layer").callback(cb -> {
-                    for (LayerState s : mounter.get().layerStates()) {
-                        cb.call(s.requests(), s.digest().toString());
-                    }
-                }).register(registry);
+                .labelNames("layer").callback(cb -> byLayer(mounter.get(), s -> s.requests(), Double::sum).forEach((layer, v)
+                        -> cb.call(v, layer))).register(registry);
         GaugeWithCallback.builder().name("estargz_fs_cache_bytes").help("bytes in the chunk cache, by tier")
                 .labelNames("tier").callback(cb -> {
                     ChunkCache.Usage u = mounter.get().cacheUsage();
@@ -69,6 +64,19 @@ final class StargzFsMetrics implements LayerEvents {
                 }).register(registry);
         GaugeWithCallback.builder().name("estargz_fs_mounted_layers").help("layers served lazily now")
                 .callback(cb -> cb.call(mounter.get().layerStates().size())).register(registry);
+    }
+
+    /**
+     * One value per layer digest: a layer mounted for two snapshots (two namespaces, two parents) must not give
+     * two samples with the same labels, which the exposition format forbids.
+     */
+    private static Map<String, Double> byLayer(StargzLayerMounter mounter, ToDoubleFunction<LayerState> value,
+            BinaryOperator<Double> merge) {
+        Map<String, Double> out = new TreeMap<>();
+        for (LayerState s : mounter.layerStates()) {
+            out.merge(s.digest().toString(), value.applyAsDouble(s), merge);
+        }
+        return out;
     }
 
     @Override

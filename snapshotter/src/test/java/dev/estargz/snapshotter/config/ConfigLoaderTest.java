@@ -55,7 +55,7 @@ class ConfigLoaderTest {
         assertEquals("https://index.docker.io", mirror.header().get("X-Dragonfly-Registry"));
         assertTrue(d.snapshotter().allowInvalidMountsOnRestart());
         assertEquals(List.of(), c.unknownKeys());
-        assertEquals(List.of("blob.check_always", "directory_cache.direct"), c.inactiveKeys());
+        assertEquals(List.of("directory_cache.direct"), c.inactiveKeys());
     }
 
     @Test

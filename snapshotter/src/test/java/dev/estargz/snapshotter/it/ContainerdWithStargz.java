@@ -9,7 +9,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A private containerd (own root, state, sockets; CRI off) whose config declares our daemon as
+ * A private containerd (own root, state, sockets; CRI off unless asked for) whose config declares our daemon as
  * {@code [proxy_plugins.stargz]}, exactly the wiring users of the reference have. Each instance uses its own
  * namespace, since containerd 1.6 keeps shim state under /run/containerd whatever its root.
  */
@@ -26,13 +26,34 @@ final class ContainerdWithStargz implements AutoCloseable {
     }
 
     static ContainerdWithStargz start(Path dir, Path stargzSocket, Path stargzRoot) throws IOException {
+        return start(dir, stargzSocket, stargzRoot, null);
+    }
+
+    /**
+     * As {@link #start(Path, Path, Path)}, with the CRI plugin on when {@code criRegistry} (a plain-HTTP loopback
+     * registry host) is given: images pulled through CRI use our snapshotter and pass the snapshot annotations,
+     * the settings the reference documents for Kubernetes.
+     */
+    static ContainerdWithStargz start(Path dir, Path stargzSocket, Path stargzRoot, String criRegistry)
+            throws IOException {
         Path socket = dir.resolve("c.sock");
         Path config = dir.resolve("containerd.toml");
+        String plugins = criRegistry == null ? "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]" : String.join("\n",
+                "[plugins.\"io.containerd.grpc.v1.cri\"]",
+                "  stream_server_address = \"127.0.0.1\"",
+                "  [plugins.\"io.containerd.grpc.v1.cri\".containerd]",
+                "    snapshotter = \"stargz\"",
+                "    disable_snapshot_annotations = false",
+                "  [plugins.\"io.containerd.grpc.v1.cri\".cni]",
+                "    bin_dir = \"" + Files.createDirectories(dir.resolve("cni-bin")) + "\"",
+                "    conf_dir = \"" + Files.createDirectories(dir.resolve("cni-conf")) + "\"",
+                "  [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"" + criRegistry + "\"]",
+                "    endpoint = [\"http://" + criRegistry + "\"]");
         Files.writeString(config, String.join("\n",
                 "version = 2",
                 "root = \"" + Files.createDirectories(dir.resolve("root")) + "\"",
                 "state = \"" + Files.createDirectories(dir.resolve("state")) + "\"",
-                "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]",
+                plugins,
                 "[grpc]",
                 "  address = \"" + socket + "\"",
                 "[ttrpc]",
@@ -62,6 +83,11 @@ final class ContainerdWithStargz implements AutoCloseable {
             DaemonProcess.sleep(100);
         }
         return c;
+    }
+
+    /** containerd's gRPC socket (also the CRI endpoint when CRI is on). */
+    Path socket() {
+        return socket;
     }
 
     /** The overlayfs snapshotter's root inside this containerd, for comparing mount paths. */

@@ -75,7 +75,7 @@ class LazyPullIT {
         }
         ref = proxy.host() + "/lazy/app:1";
         daemon = DaemonProcess.start(socket, root, config, daemonLog);
-        containerd = ContainerdWithStargz.start(dir, socket, root);
+        containerd = ContainerdWithStargz.start(dir, socket, root, proxy.host());
     }
 
     @AfterAll
@@ -157,6 +157,29 @@ class LazyPullIT {
             retry(() -> containerd.ctrRaw("tasks", "rm", "long-1"));
             containerd.ctrRaw("containers", "rm", "long-1");
         }
+    }
+
+    @Test
+    @Order(3)
+    void criPullImageWithStargzSnapshotterPullsLazily() throws Exception {
+        proxy.down(false);
+        double before = counter("estargz_snapshotter_remote_snapshots_total");
+        long bytesBefore = proxy.downstreamBytes();
+        String imageId = CriImageService.pull(containerd.socket(), ref);
+        long pulled = proxy.downstreamBytes() - bytesBefore;
+        assertEquals(image.pushed.manifest().config().digest().toString(), imageId);
+        assertEquals(before + 2, counter("estargz_snapshotter_remote_snapshots_total"), metrics());
+        assertTrue(pulled < image.blobBytes() - LazyImage.BIG / 2, "CRI pull fetched " + pulled + " bytes");
+        assertTrue(Files.readString(daemonLog).contains("from the CRI label set"), "the CRI labels reached the daemon");
+    }
+
+    private double counter(String name) throws IOException, InterruptedException {
+        for (String line : metrics().split("\n")) {
+            if (line.startsWith(name + " ")) {
+                return Double.parseDouble(line.substring(name.length() + 1).trim());
+            }
+        }
+        return 0;
     }
 
     /** The {@code fs} dirs of our remote snapshots (those with a saved TOC). */

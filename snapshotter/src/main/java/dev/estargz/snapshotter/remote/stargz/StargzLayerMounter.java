@@ -104,6 +104,7 @@ public final class StargzLayerMounter implements RemoteLayerMounter, AutoCloseab
             return new MountOutcome.NotMounted(FallbackReason.MISSING_LABELS, e.getMessage());
         }
         String what = "layer " + source.target() + " of " + source.imageRef();
+        LOG.debug("resolving {} from the {} label set", what, source.labelSet());
         resolveOthersAhead(ref, source);
         LayerResolver.Resolved resolved;
         try {
