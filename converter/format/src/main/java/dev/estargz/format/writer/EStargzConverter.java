@@ -31,6 +31,7 @@ import java.util.List;
 public final class EStargzConverter {
     private final MemberCodec codec;
     private final boolean landmarks;
+    private final MemberPipeline.Batching batching;
 
     /** A converter that writes landmarks, as the reference's {@code estargz.Build} does. */
     public EStargzConverter() {
@@ -43,14 +44,19 @@ public final class EStargzConverter {
      * reference's {@code estargz.Build} with its zstd compressor).
      */
     public EStargzConverter(MemberCodec codec) {
-        this.codec = codec;
-        this.landmarks = true;
+        this(codec, true, MemberPipeline.Batching.DEFAULT);
     }
 
     /** Without landmarks the layout is the reference's bare {@code Writer.AppendTar}; tests use it. */
     EStargzConverter(boolean landmarks) {
-        this.codec = new GzipCodec();
+        this(new GzipCodec(), landmarks, MemberPipeline.Batching.DEFAULT);
+    }
+
+    /** Tests vary how members are batched between threads to show it never changes the output. */
+    EStargzConverter(MemberCodec codec, boolean landmarks, MemberPipeline.Batching batching) {
+        this.codec = codec;
         this.landmarks = landmarks;
+        this.batching = batching;
     }
 
     /**
@@ -122,7 +128,8 @@ public final class EStargzConverter {
                 items.removeIf(i -> i instanceof LayerItem.Landmark);
             }
             MemberPlan plan = MemberPlan.of(items, options.chunkSize());
-            try (MemberPipeline pipeline = new MemberPipeline(codec, options.compressionLevel(), options.threads())) {
+            try (MemberPipeline pipeline = new MemberPipeline(codec, options.compressionLevel(), options.threads(),
+                    batching)) {
                 pipeline.writeMembers(ch, plan.members(), plan.entries(), out);
                 List<TocEntry> tocEntries = new ArrayList<>(plan.entries().size());
                 long prefetch = 0;

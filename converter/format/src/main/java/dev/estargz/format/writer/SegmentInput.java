@@ -31,8 +31,24 @@ final class SegmentInput extends InputStream {
         return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
+    /**
+     * Fills {@code b} across segment boundaries, so an encoder sees the same pieces as from an in-memory copy of
+     * the member (stored deflate blocks, level 0, depend on how the input is fed).
+     */
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
+        int done = 0;
+        while (done < len) {
+            int n = readSegment(b, off + done, len - done);
+            if (n < 0) {
+                break;
+            }
+            done += n;
+        }
+        return done == 0 && len > 0 ? -1 : done;
+    }
+
+    private int readSegment(byte[] b, int off, int len) throws IOException {
         while (index < segments.size() && pos == segments.get(index).length()) {
             index++;
             pos = 0;
