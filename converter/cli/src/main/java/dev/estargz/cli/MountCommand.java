@@ -15,7 +15,6 @@ import dev.estargz.registry.BlobSource;
 import dev.estargz.registry.Digest;
 import dev.estargz.registry.FileBlobSource;
 import dev.estargz.registry.RegistryClient;
-import dev.estargz.registry.RegistryConfig;
 import dev.estargz.registry.manifest.Descriptor;
 import dev.estargz.registry.manifest.Platform;
 import dev.estargz.registry.reference.ImageReference;
@@ -48,8 +47,8 @@ final class MountCommand implements Callable<Integer> {
     @Option(names = "--platform", paramLabel = "OS/ARCH", description = "Platform to pick from an index.")
     String platform;
 
-    @Option(names = "--plain-http", description = "Talk plain HTTP to the registry.")
-    boolean plainHttp;
+    @picocli.CommandLine.Mixin
+    RegistryOptions registry = new RegistryOptions();
 
     @Option(names = "--cache-dir", paramLabel = "DIR", description = "Chunk cache directory (default: "
             + "~/.cache/estargz/chunks).")
@@ -90,7 +89,7 @@ final class MountCommand implements Callable<Integer> {
             throw new IllegalArgumentException(source + " is not a file; for an image reference pass --layer DIGEST");
         }
         ImageReference ref = ImageReference.parse(source);
-        try (RegistryClient client = RegistryClient.create(RegistryConfig.builder().plainHttp(plainHttp).build())) {
+        try (RegistryClient client = registry.client()) {
             Platform p = platform != null ? Platform.parse(platform) : Platform.current();
             Descriptor d = client.layers(ref, p).stream().filter(l -> l.digest().equals(layer)).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException(ref + " has no layer " + layer));
