@@ -23,6 +23,16 @@ cleanup() {
 trap cleanup EXIT
 now() { date +%s.%N; }
 elapsed() { python3 -c "print('%.2f' % ($2 - $1))"; }
+# CPU seconds (user + system) a process has used so far, and of this shell's finished children.
+proc_cpu() { python3 -c "import os; f=open('/proc/$1/stat').read().rsplit(')',1)[1].split(); print((int(f[11])+int(f[12]))/os.sysconf('SC_CLK_TCK'))"; }
+# Runs a command and adds the CPU seconds (user + system) it and its children used to the file $CPU_LOG.
+cpu() { python3 -c '
+import os, resource, subprocess, sys
+rc = subprocess.call(sys.argv[1:])
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(os.environ["CPU_LOG"], "a").write("%f\n" % (r.ru_utime + r.ru_stime))
+sys.exit(rc)' "$@"; }
+cpu_sum() { python3 -c "import sys; print('%.2f' % sum(float(l) for l in open(sys.argv[1]) if l.strip()))" "$1"; }
 
 # --- layers (cached like the test fixtures) ---
 busybox=$(ls "$cache"/busybox-*/layer.tar.gz 2>/dev/null | head -1 || true)
@@ -84,12 +94,14 @@ PY
 
 results=()
 for run in $(seq "$RUNS"); do
-    # ours
+    # ours (CPU: the estargz JVM; the registry's CPU is left out for both sides)
+    export CPU_LOG=$work/ours$run.cpu
     t0=$(now)
-    "$ESTARGZ" convert --json --compression-level "$LEVEL" "$reg/bench/src:v1" "$reg/bench/ours$run:v1" \
+    cpu "$ESTARGZ" convert --json --compression-level "$LEVEL" "$reg/bench/src:v1" "$reg/bench/ours$run:v1" \
         > "$work/ours$run.json" 2> "$work/ours$run.err"
     t1=$(now)
     ours_t=$(elapsed "$t0" "$t1")
+    ours_cpu=$(cpu_sum "$CPU_LOG")
     ours_up=$(python3 -c "import json; print(json.load(open('$work/ours$run.json'))['bytesUploaded'])")
 
     # reference, in a fresh private containerd
@@ -112,24 +124,31 @@ TOML
     pids+=($cpid)
     for _ in $(seq 200); do ctr-remote -a "$ctd/c.sock" version > /dev/null 2>&1 && break; sleep 0.1; done
     ctr=(ctr-remote -a "$ctd/c.sock" -n bench$run)
+    export CPU_LOG=$work/ref$run.cpu
+    d0=$(proc_cpu "$cpid")
     t0=$(now)
-    "${ctr[@]}" images pull --plain-http "$reg/bench/src:v1" > /dev/null
+    cpu "${ctr[@]}" images pull --plain-http "$reg/bench/src:v1" > /dev/null
     t1=$(now)
-    "${ctr[@]}" images convert --estargz --oci --estargz-compression-level "$LEVEL" \
+    cpu "${ctr[@]}" images convert --estargz --oci --estargz-compression-level "$LEVEL" \
         "$reg/bench/src:v1" "$reg/bench/ref$run:v1" > /dev/null
     t2=$(now)
-    "${ctr[@]}" images push --plain-http "$reg/bench/ref$run:v1" > /dev/null
+    cpu "${ctr[@]}" images push --plain-http "$reg/bench/ref$run:v1" > /dev/null
     t3=$(now)
+    d1=$(proc_cpu "$cpid")
+    ref_cpu=$(python3 -c "print('%.2f' % ($(cpu_sum "$CPU_LOG") + $d1 - $d0))")
     kill "$cpid"; wait "$cpid" 2>/dev/null || true
     ref_t=$(elapsed "$t0" "$t3")
     ref_up=$(uploaded_of "bench/ref$run:v1")
-    echo "run $run: ours ${ours_t}s (uploaded $ours_up bytes) | reference ${ref_t}s = pull $(elapsed "$t0" "$t1")s" \
-         "+ convert $(elapsed "$t1" "$t2")s + push $(elapsed "$t2" "$t3")s (uploaded $ref_up bytes)"
-    results+=("$ours_t $ref_t $ours_up $ref_up")
+    echo "run $run: ours ${ours_t}s wall, ${ours_cpu}s CPU (uploaded $ours_up bytes) | reference ${ref_t}s wall" \
+         "= pull $(elapsed "$t0" "$t1")s + convert $(elapsed "$t1" "$t2")s + push $(elapsed "$t2" "$t3")s," \
+         "${ref_cpu}s CPU with containerd (uploaded $ref_up bytes) | load $(cut -d' ' -f1 /proc/loadavg)"
+    results+=("$ours_t $ref_t $ours_up $ref_up $ours_cpu $ref_cpu")
 done
 printf '%s\n' "${results[@]}" | python3 -c "
 import sys
 rows = [list(map(float, l.split())) for l in sys.stdin if l.strip()]
 o = min(r[0] for r in rows); f = min(r[1] for r in rows)
-print('best of %d: ours %.2fs, reference %.2fs: ours is %.2fx faster end to end; bytes uploaded ours/reference = %.3f'
-      % (len(rows), o, f, f / o, rows[-1][2] / rows[-1][3]))"
+oc = min(r[4] for r in rows); fc = min(r[5] for r in rows)
+print('best of %d: ours %.2fs, reference %.2fs: ours is %.2fx faster end to end (wall; noisy on a shared machine);'
+      ' CPU ours %.1fs, reference %.1fs: %.2fx; bytes uploaded ours/reference = %.3f'
+      % (len(rows), o, f, f / o, oc, fc, fc / oc, rows[-1][2] / rows[-1][3]))"
