@@ -1,0 +1,161 @@
+# Shared by the shell harnesses (run-cold-start-bench.sh, run-daemon-rss-bench.sh, run-fuse-read-bench.sh):
+# a private docker-registry, the simulated slow link, private containerd + our daemon, timing and statistics.
+# Source it after setting $root (the checkout) and $work (this run's scratch directory); call harness_cleanup on
+# EXIT. Every process it starts is recorded in $pids and stopped by its own id.
+
+cache=${ESTARGZ_TEST_CACHE:-$HOME/.cache/estargz-test}
+pids=()
+
+# harness_traps: report the failing command (set -e alone exits silently) and clean up on exit; KEEP=1 keeps
+# the scratch directory for a post-mortem.
+harness_traps() {
+    set -E
+    trap 'echo "error: ${BASH_SOURCE[0]}:$LINENO: \"$BASH_COMMAND\" failed" >&2' ERR
+    trap harness_cleanup EXIT
+}
+
+harness_cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    # FUSE mounts a harness left behind (only under this run's directory)
+    grep -o " $work/[^ ]*" /proc/self/mountinfo 2>/dev/null | sort -r | while read -r m; do
+        fusermount -u "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+    done
+    if [ -n "${KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+}
+
+now() { date +%s.%N; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 200); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# The cached test layers (same files as the testkit's TestLayers), made on first use.
+busybox_layer() {
+    local f
+    f=$(ls "$cache"/busybox-*/layer.tar.gz 2>/dev/null | head -1 || true)
+    if [ -z "$f" ]; then
+        f=$cache/busybox-bench/layer.tar.gz
+        mkdir -p "$(dirname "$f")" && "$root/scripts/make-busybox-layer.sh" "$f" >&2
+    fi
+    echo "$f"
+}
+debootstrap_layer() {
+    local f=$cache/debootstrap-bookworm-minbase-v1/layer.tar.gz
+    if [ ! -f "$f" ]; then
+        mkdir -p "$(dirname "$f")" && "$root/scripts/make-debootstrap-layer.sh" "$f" >&2
+    fi
+    echo "$f"
+}
+
+# start_registry: a plain-HTTP docker-registry on 127.0.0.1; sets $reg (host:port).
+start_registry() {
+    local port
+    port=$(free_port)
+    reg=127.0.0.1:$port
+    cat > "$work/registry.yml" <<YML
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $work/registry
+http:
+  addr: $reg
+YML
+    docker-registry serve "$work/registry.yml" > "$work/registry.log" 2>&1 &
+    pids+=($!)
+    wait_port "$port" || { echo "error: docker-registry did not start" >&2; cat "$work/registry.log" >&2; exit 1; }
+}
+
+# push_layout LAYOUT_DIR TAG REF: an OCI layout made by make-bench-image.py into the registry.
+push_layout() { skopeo copy -q --dest-tls-verify=false "oci:$1:$2" "docker://$3"; }
+
+# start_link NAME TARGET: a SlowLink to TARGET with $RTT_MS / $MBIT; sets $link (host:port) and $link_pid; its
+# counters go to $work/NAME.link when stop_link runs.
+# The link's classes are compiled into this run's directory: bench/target may be mid-rebuild by someone else.
+slowlink_cp() {
+    local slf4j
+    slf4j=$(ls "$HOME"/.m2/repository/org/slf4j/slf4j-api/*/slf4j-api-*.jar | grep -v sources | sort -V | tail -1)
+    if [ ! -d "$work/slowlink-classes" ]; then
+        javac -nowarn -d "$work/slowlink-classes" -cp "$slf4j" "$root"/bench/src/main/java/dev/estargz/bench/link/*.java
+    fi
+    echo "$work/slowlink-classes:$slf4j"
+}
+start_link() {
+    local out=$work/$1.link
+    java -Xmx128m -XX:+UseSerialGC -cp "$(slowlink_cp)" dev.estargz.bench.link.SlowLinkMain "$2" "$RTT_MS" "$MBIT" \
+        > "$out.addr" 2> "$out" &
+    link_pid=$!
+    pids+=($link_pid)
+    for _ in $(seq 200); do [ -s "$out.addr" ] && break; sleep 0.05; done
+    link=$(head -1 "$out.addr")
+    [ -n "$link" ] || { echo "error: SlowLink did not start" >&2; cat "$out" >&2; exit 1; }
+}
+# stop_link NAME: ends the link and sets $link_conns, $link_up, $link_down from its counters. Not in a subshell:
+# only this shell can wait for the link to print them.
+stop_link() {
+    kill "$link_pid" 2>/dev/null || true
+    wait "$link_pid" 2>/dev/null || true
+    read -r link_conns link_up link_down < <(sed -n \
+        's/^slowlink: \([0-9]*\) connections, \([0-9]*\) bytes up, \([0-9]*\) bytes down$/\1 \2 \3/p' \
+        "$work/$1.link") || { echo "error: no counters from the link $1:" >&2; cat "$work/$1.link" >&2; return 1; }
+}
+
+# start_daemon DIR [CONFIG_LINES]: our snapshotter daemon with a private root and socket under DIR; sets
+# $daemon_pid, $daemon_sock, $daemon_root.
+start_daemon() {
+    local dir=$1
+    daemon_sock=$dir/stargz.sock
+    daemon_root=$dir/stargz-root
+    mkdir -p "$daemon_root"
+    printf '%s\n' "${2:-}" > "$dir/stargz.toml"
+    "$root/bin/estargz-snapshotter" -address "$daemon_sock" -root "$daemon_root" -config "$dir/stargz.toml" \
+        -log-level info > "$dir/stargz.log" 2>&1 &
+    daemon_pid=$!
+    pids+=($daemon_pid)
+    for _ in $(seq 300); do [ -S "$daemon_sock" ] && return 0; sleep 0.1; done
+    echo "error: estargz-snapshotter did not serve" >&2; cat "$dir/stargz.log" >&2; exit 1
+}
+
+# start_containerd DIR: a private containerd (CRI off) with the daemon at $daemon_sock as [proxy_plugins.stargz];
+# sets $ctd_pid and the command array ctr=(ctr-remote -a SOCK -n NAMESPACE).
+start_containerd() {
+    local dir=$1
+    mkdir -p "$dir/root" "$dir/state"
+    cat > "$dir/containerd.toml" <<TOML
+version = 2
+root = "$dir/root"
+state = "$dir/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$dir/c.sock"
+[ttrpc]
+  address = "$dir/c.sock.ttrpc"
+[debug]
+  address = "$dir/c.sock.debug"
+[proxy_plugins]
+  [proxy_plugins.stargz]
+    type = "snapshot"
+    address = "${daemon_sock:-$dir/none.sock}"
+    [proxy_plugins.stargz.exports]
+      root = "${daemon_root:-$dir/none}/"
+TOML
+    containerd --config "$dir/containerd.toml" > "$dir/containerd.log" 2>&1 &
+    ctd_pid=$!
+    pids+=($ctd_pid)
+    # containerd 1.6 keeps shim state under /run/containerd whatever its root: a namespace of our own per run
+    ctr=(ctr-remote -a "$dir/c.sock" -n "bench-$(basename "$work")-$(basename "$dir")")
+    for _ in $(seq 300); do "${ctr[@]}" version > /dev/null 2>&1 && return 0; sleep 0.1; done
+    echo "error: containerd did not start" >&2; cat "$dir/containerd.log" >&2; exit 1
+}
+
+# stop_pid PID: SIGTERM and wait (the daemon unmounts its FUSE layers on SIGTERM).
+stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+# vmrss_kib PID: resident set size from /proc/PID/status.
+vmrss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# median of the numbers on stdin
+median() { python3 -c 'import statistics, sys; v = [float(l) for l in sys.stdin if l.strip()]; print("%.3f" % statistics.median(v))'; }
