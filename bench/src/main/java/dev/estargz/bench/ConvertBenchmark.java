@@ -30,7 +30,7 @@ import dev.estargz.format.writer.EStargzConverter;
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
-@Warmup(iterations = 1)
+@Warmup(iterations = 2)
 @Measurement(iterations = 3)
 public class ConvertBenchmark {
     @Param({"9", "1"})
