@@ -8,9 +8,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.GZIPOutputStream;
 
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.junit.jupiter.api.AfterAll;
@@ -24,11 +22,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 import dev.estargz.format.reader.EStargzReader;
 import dev.estargz.registry.Digest;
 import dev.estargz.registry.FileBlobSource;
-import dev.estargz.testkit.ContainerdProcess;
 import dev.estargz.testkit.GoChecker;
 import dev.estargz.testkit.OciArchive;
 import dev.estargz.testkit.ReaderListing;
-import dev.estargz.testkit.TestLayers;
+import dev.estargz.testkit.ReferenceConversion;
 import dev.estargz.testkit.TreeListing;
 
 /**
@@ -42,29 +39,12 @@ class ReferenceBlobsTest {
     static Path tmp;
 
     private static GoChecker go;
-    private static Path syntheticTar;
-    private static Path busyboxLayer;
-    private static List<OciArchive.Layer> converted;
+    private static ReferenceConversion converted;
 
     @BeforeAll
     static void convertWithCtrRemote() throws IOException {
         go = GoChecker.build();
-        syntheticTar = tmp.resolve("synthetic.tar");
-        go.makeTar("pax", syntheticTar);
-        Path syntheticLayer = gzip(syntheticTar, tmp.resolve("synthetic.tar.gz"));
-        busyboxLayer = TestLayers.busybox();
-
-        Path archive = tmp.resolve("source.oci.tar");
-        OciArchive.write(archive, "test.local/estargz/source:1", List.of(busyboxLayer, syntheticLayer));
-        try (ContainerdProcess containerd = ContainerdProcess.start(Files.createDirectories(tmp.resolve("ctd")))) {
-            containerd.ctr("images", "import", "--no-unpack", archive.toString());
-            containerd.ctr("images", "convert", "--estargz", "--oci", "--estargz-chunk-size", "65536",
-                    "test.local/estargz/source:1", "test.local/estargz/esgz:1");
-            Path exported = tmp.resolve("esgz.oci.tar");
-            containerd.ctr("images", "export", exported.toString(), "test.local/estargz/esgz:1");
-            converted = OciArchive.readLayers(exported, Files.createDirectories(tmp.resolve("esgz")));
-        }
-        assertEquals(2, converted.size());
+        converted = ReferenceConversion.run(tmp, go);
     }
 
     @AfterAll
@@ -74,17 +54,16 @@ class ReferenceBlobsTest {
 
     @Test
     void ctrRemoteBusyboxLayerVerifiesAndListsAsSource() throws IOException {
-        checkConverted(converted.get(0), busyboxLayer);
+        checkConverted(converted.busybox(), converted.busyboxLayer());
     }
 
     @Test
     void ctrRemoteSyntheticLayerVerifiesAndListsAsSource() throws IOException {
-        checkConverted(converted.get(1), syntheticTar);
+        checkConverted(converted.synthetic(), converted.syntheticTar());
     }
 
     private static void checkConverted(OciArchive.Layer layer, Path source) throws IOException {
-        String tocDigest = layer.annotations().get(OciArchive.TOC_DIGEST_ANNOTATION);
-        assertTrue(tocDigest != null, "ctr-remote set no TOC digest annotation: " + layer.annotations());
+        String tocDigest = ReferenceConversion.tocDigest(layer);
         try (FileBlobSource blob = FileBlobSource.open(layer.blob())) {
             EStargzReader r = EStargzReader.open(blob);
             r.verifyToc(Digest.parse(tocDigest));
@@ -111,13 +90,6 @@ class ReferenceBlobsTest {
             TreeListing.ofTar(tar).assertSameAs(ReaderListing.of(r).without(TreeListing.LANDMARKS),
                     "reference blob read by our reader");
         }
-    }
-
-    static Path gzip(Path in, Path out) throws IOException {
-        try (InputStream i = Files.newInputStream(in); OutputStream o = new GZIPOutputStream(Files.newOutputStream(out))) {
-            i.transferTo(o);
-        }
-        return out;
     }
 
     private static long uncompressedSize(Path blob) throws IOException {
