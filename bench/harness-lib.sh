@@ -15,8 +15,12 @@ harness_traps() {
 }
 
 harness_cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    set +e
+    trap - ERR
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+    # fuse-manager processes detach from the daemon that started them: stop the ones serving this run's dirs
+    for p in $(pids_serving "$work"); do stop_detached "$p"; done
     # FUSE mounts a harness left behind (only under this run's directory)
     grep -o " $work/[^ ]*" /proc/self/mountinfo 2>/dev/null | sort -r | while read -r m; do
         fusermount -u "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
@@ -103,20 +107,43 @@ stop_link() {
         "$work/$1.link") || { echo "error: no counters from the link $1:" >&2; cat "$work/$1.link" >&2; return 1; }
 }
 
-# start_daemon DIR [CONFIG_LINES]: our snapshotter daemon with a private root and socket under DIR; sets
-# $daemon_pid, $daemon_sock, $daemon_root.
+# pids_serving DIR: processes (other than this shell's children) whose command line names DIR, e.g. the
+# fuse-manager a daemon under DIR started; it outlives the daemon by design.
+pids_serving() {
+    local p
+    for p in /proc/[0-9]*; do
+        tr '\0' ' ' 2>/dev/null < "$p/cmdline" | grep -q "fusemanager.* $1/" && basename "$p"
+    done
+    return 0
+}
+# stop_detached PID: SIGTERM a process that is not our child, and wait up to 15 s for it to go.
+stop_detached() {
+    kill "$1" 2>/dev/null || return 0
+    for _ in $(seq 150); do [ -d "/proc/$1" ] || return 0; sleep 0.1; done
+    kill -9 "$1" 2>/dev/null || true
+}
+
+# start_daemon DIR [CONFIG_LINES]: our snapshotter daemon with a private root, socket and fuse-manager socket
+# under DIR; sets $daemon_pid, $daemon_sock, $daemon_root.
 start_daemon() {
     local dir=$1
     daemon_sock=$dir/stargz.sock
     daemon_root=$dir/stargz-root
     mkdir -p "$daemon_root"
-    printf '%s\n' "${2:-}" > "$dir/stargz.toml"
+    # top-level keys first: the [fuse_manager] table must come last
+    printf '%s\n[fuse_manager]\naddress = "%s"\n' "${2:-}" "$dir/fuse-manager.sock" > "$dir/stargz.toml"
     "$root/bin/estargz-snapshotter" -address "$daemon_sock" -root "$daemon_root" -config "$dir/stargz.toml" \
         -log-level info > "$dir/stargz.log" 2>&1 &
     daemon_pid=$!
     pids+=($daemon_pid)
     for _ in $(seq 300); do [ -S "$daemon_sock" ] && return 0; sleep 0.1; done
     echo "error: estargz-snapshotter did not serve" >&2; cat "$dir/stargz.log" >&2; exit 1
+}
+
+# stop_daemon DIR: SIGTERM the daemon, then the fuse-manager it left serving DIR (which unmounts the layers).
+stop_daemon() {
+    stop_pid "$daemon_pid"
+    for p in $(pids_serving "$1"); do stop_detached "$p"; done
 }
 
 # start_containerd DIR: a private containerd (CRI off) with the daemon at $daemon_sock as [proxy_plugins.stargz];

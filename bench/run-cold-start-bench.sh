@@ -97,7 +97,7 @@ for s in $(seq "$SAMPLES"); do
         echo "$v $pull $run $total $link_down" >> "$results"
         # tear down: containerd first (it stops using the snapshotter), then the daemon (unmounts its layers)
         stop_pid "$ctd_pid"
-        if [ "$v" != legacy ]; then stop_pid "$daemon_pid"; fi
+        if [ "$v" != legacy ]; then stop_daemon "$dir"; fi
     done
 done
 
