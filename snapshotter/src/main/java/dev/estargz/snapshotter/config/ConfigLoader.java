@@ -30,7 +30,8 @@ public final class ConfigLoader {
             "max_concurrency", "resolve_result_entry_ttl_sec", "blob.chunk_size", "blob.fetching_timeout_sec", "blob.valid_interval", "blob.check_always",
             "blob.force_single_range_mode", "blob.max_retries", "blob.min_wait_msec", "blob.max_wait_msec",
             "fuse.attr_timeout", "fuse.entry_timeout", "resolver.request_timeout_sec", "resolver.host",
-            "cache.max_disk_bytes", "cache.max_memory_bytes");
+            "cache.max_disk_bytes", "cache.max_memory_bytes", "fuse_manager.enable", "fuse_manager.address",
+            "fuse_manager.path", "fuse_manager.metrics_address");
 
     /** Tables whose keys are names chosen by the user, not fixed keys. */
     private static final Set<String> FREE_FORM = Set.of("resolver.host");

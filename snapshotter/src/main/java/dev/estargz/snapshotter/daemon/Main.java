@@ -5,8 +5,10 @@ import dev.estargz.snapshotter.config.ConfigException;
 import dev.estargz.snapshotter.config.ConfigLoader;
 import dev.estargz.snapshotter.config.DaemonConfig;
 import dev.estargz.snapshotter.config.LoadedConfig;
+import dev.estargz.snapshotter.fusemanager.DetachedLayerMounter;
 import dev.estargz.snapshotter.grpc.SnapshotsService;
 import dev.estargz.snapshotter.grpc.UnixSocketServer;
+import dev.estargz.snapshotter.remote.RemoteLayerMounter;
 import dev.estargz.snapshotter.remote.stargz.LayerEvents;
 import dev.estargz.snapshotter.remote.stargz.StargzLayerMounter;
 import dev.estargz.snapshotter.snapshot.OverlaySnapshotter;
@@ -84,17 +86,36 @@ public final class Main implements Callable<Integer> {
     private int serve(DaemonConfig cfg) throws IOException, InterruptedException {
         PrometheusRegistry registry = new PrometheusRegistry();
         RemoteSnapshotEvents events = cfg.noPrometheus() ? RemoteSnapshotEvents.NONE : new SnapshotterMetrics(registry);
-        StargzFsMetrics fsMetrics = cfg.noPrometheus() ? null : new StargzFsMetrics(registry);
-        StargzLayerMounter remote;
-        try {
-            // removes dead FUSE mounts left by a killed run before the snapshots are restored
-            remote = StargzLayerMounter.open(cfg, root, fsMetrics == null ? LayerEvents.NONE : fsMetrics);
-        } catch (IOException e) {
-            LOG.error("failed to open the layer cache under {}: {}", root.resolve("stargz"), e.getMessage());
-            return 1;
-        }
-        if (fsMetrics != null) {
-            fsMetrics.watch(registry, () -> remote);
+        RemoteLayerMounter remote;
+        AutoCloseable remoteCloser;
+        if (cfg.fuseManager().enable()) {
+            // the layers' FUSE mounts live in the fuse manager, which serves the stargz_fs metrics itself
+            try {
+                DetachedLayerMounter detached = DetachedLayerMounter.connect(cfg.fuseManager().path(),
+                        Path.of(cfg.fuseManager().address()), config, root, logLevel, cfg.prefetchTimeoutSec());
+                remote = detached;
+                remoteCloser = detached;
+            } catch (IOException e) {
+                LOG.error("failed to reach or start the fuse manager at {}: {}", cfg.fuseManager().address(),
+                        e.getMessage());
+                return 1;
+            }
+        } else {
+            StargzFsMetrics fsMetrics = cfg.noPrometheus() ? null : new StargzFsMetrics(registry);
+            StargzLayerMounter inProcess;
+            try {
+                // removes dead FUSE mounts left by a killed run before the snapshots are restored
+                inProcess = StargzLayerMounter.open(cfg, root, fsMetrics == null ? LayerEvents.NONE : fsMetrics);
+            } catch (IOException e) {
+                LOG.error("failed to open the layer cache under {}: {}", root.resolve("stargz"), e.getMessage());
+                return 1;
+            }
+            if (fsMetrics != null) {
+                fsMetrics.watch(registry, () -> inProcess);
+            }
+            remote = inProcess;
+            // unmounts every lazily served layer; snapshots, saved TOCs and the chunk cache stay for the next start
+            remoteCloser = inProcess;
         }
         OverlaySnapshotter snapshotter = OverlaySnapshotter.open(root.resolve("snapshotter"), remote, events);
         UnixSocketServer server;
@@ -102,7 +123,7 @@ public final class Main implements Callable<Integer> {
             server = UnixSocketServer.start(address, new SnapshotsService(snapshotter));
         } catch (IOException e) {
             snapshotter.close();
-            remote.close();
+            closeQuietly(remoteCloser);
             LOG.error("failed to serve: {}", e.getMessage());
             return 1;
         }
@@ -121,17 +142,27 @@ public final class Main implements Callable<Integer> {
                 metricsServer.close();
             }
             snapshotter.close();
-            // unmounts every lazily served layer; snapshots, saved TOCs and the chunk cache stay for the next start
-            remote.close();
+            // in-process: unmounts every layer; with the fuse manager: its mounts keep serving running containers
+            closeQuietly(remoteCloser);
             stopped.countDown();
         }, "shutdown"));
-        LOG.info("serving on {} with root {}", address, root);
+        LOG.info("serving on {} with root {}{}", address, root, cfg.fuseManager().enable()
+                ? "; layers served by the fuse manager at " + cfg.fuseManager().address() : "");
         notify.send("READY=1");
         stopped.await();
         return 0;
     }
 
-    private static HTTPServer startMetrics(String address, PrometheusRegistry registry) throws IOException {
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.warn("closing {}: {}", c, e.toString());
+        }
+    }
+
+    /** Serves {@code registry} at http://{@code address}/metrics ({@code host:port}, as metrics_address). */
+    public static HTTPServer startMetrics(String address, PrometheusRegistry registry) throws IOException {
         int colon = address.lastIndexOf(':');
         if (colon < 0) {
             throw new IOException("metrics_address " + address + " is not host:port");
@@ -145,7 +176,8 @@ public final class Main implements Callable<Integer> {
         return s;
     }
 
-    static Level level(String name) {
+    /** The logback level of a reference {@code -log-level} name, or null. */
+    public static Level level(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "trace" -> Level.TRACE;
             case "debug" -> Level.DEBUG;

@@ -19,17 +19,17 @@ import org.slf4j.LoggerFactory;
  * AF_UNIX datagram sockets, so this uses netty's epoll domain datagram channel (already shipped in
  * grpc-netty-shaded). Without {@code NOTIFY_SOCKET} it does nothing.
  */
-final class SdNotify {
+public final class SdNotify {
     private static final Logger LOG = LoggerFactory.getLogger(SdNotify.class);
 
     private final String socket;
 
-    SdNotify(String notifySocket) {
+    public SdNotify(String notifySocket) {
         this.socket = notifySocket == null || notifySocket.isEmpty() ? null : notifySocket;
     }
 
     /** Sends {@code state} (e.g. {@code READY=1}); failures are logged, never thrown: readiness is advisory. */
-    void send(String state) {
+    public void send(String state) {
         if (socket == null) {
             return;
         }

@@ -20,11 +20,11 @@ import java.util.function.Supplier;
  * The reference's {@code stargz_fs} operation metrics (duration histogram and count per operation and layer) plus
  * the progress of every mounted layer and the chunk cache's usage, read when scraped.
  */
-final class StargzFsMetrics implements LayerEvents {
+public final class StargzFsMetrics implements LayerEvents {
     private final Histogram durations;
     private final Counter counts;
 
-    StargzFsMetrics(PrometheusRegistry registry) {
+    public StargzFsMetrics(PrometheusRegistry registry) {
         durations = Histogram.builder().name("stargz_fs_operation_duration_milliseconds")
                 .help("latency of lazy-pull operations (mount, remote_registry_get, prefetch_total, "
                         + "background_fetch_total)")
@@ -37,7 +37,7 @@ final class StargzFsMetrics implements LayerEvents {
     }
 
     /** Registers the gauges that read {@code mounter}'s state at scrape time. */
-    void watch(PrometheusRegistry registry, Supplier<StargzLayerMounter> mounter) {
+    public void watch(PrometheusRegistry registry, Supplier<StargzLayerMounter> mounter) {
         GaugeWithCallback.builder().name("estargz_fs_layer_size_bytes").help("blob size of each mounted layer")
                 .labelNames("layer").callback(cb -> byLayer(mounter.get(), s -> s.size(), Math::max).forEach((layer, v)
                         -> cb.call(v, layer))).register(registry);

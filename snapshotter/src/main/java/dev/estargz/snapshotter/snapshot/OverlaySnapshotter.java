@@ -76,7 +76,7 @@ public final class OverlaySnapshotter implements AutoCloseable {
                 continue;
             }
             Path mp = dirs.upper(r.id());
-            remote.unmount(mp); // a dead mount left by a killed daemon
+            // the mounter keeps a layer it still serves (fuse manager) and clears a dead mount of a killed process
             MountOutcome outcome = remote.restore(mp, r.info().labels());
             if (outcome instanceof MountOutcome.NotMounted nm) {
                 LOG.warn("failed to restore remote snapshot {} at {}: {} ({}); it stays listed and can be removed",
@@ -92,8 +92,13 @@ public final class OverlaySnapshotter implements AutoCloseable {
 
     /** Creates an active snapshot (or, with a target ref and a lazily mountable layer, a remote committed one). */
     public List<Mount> prepare(String key, String parent, Map<String, String> labels) {
-        SnapshotChain s = createSnapshot(Kind.ACTIVE, key, parent, labels);
         String target = labels.get(LayerLabels.TARGET_SNAPSHOT_REF);
+        if (target == null) {
+            // before creating: creation reads the parent's fs, which a lost FUSE mount would fail with ENOTCONN,
+            // and checking brings back a layer the fuse manager lost (it died and was replaced)
+            checkAvailability(key, parent);
+        }
+        SnapshotChain s = createSnapshot(Kind.ACTIVE, key, parent, labels);
         if (target != null) {
             MountOutcome outcome = remote.mount(dirs.upper(s.id()), labels);
             if (outcome instanceof MountOutcome.NotMounted nm) {
@@ -118,12 +123,14 @@ public final class OverlaySnapshotter implements AutoCloseable {
                 throw SnapshotException.alreadyExists("target snapshot \"" + target + "\"");
             }
         }
-        return mountsChecked(s, parent);
+        // a layer that fell back to a normal snapshot: its parents were not checked yet
+        return target == null ? mounts.of(s) : mountsChecked(s, parent);
     }
 
     /** Creates a read-only view of {@code parent}. */
     public List<Mount> view(String key, String parent, Map<String, String> labels) {
-        return mountsChecked(createSnapshot(Kind.VIEW, key, parent, labels), parent);
+        checkAvailability(key, parent);
+        return mounts.of(createSnapshot(Kind.VIEW, key, parent, labels));
     }
 
     /** The mounts of an active or view snapshot, after checking that its remote layers can serve reads. */
@@ -260,13 +267,12 @@ public final class OverlaySnapshotter implements AutoCloseable {
     }
 
     private List<Mount> mountsChecked(SnapshotChain s, String checkKey) {
-        if (!checkKey.isEmpty()) {
-            checkAvailability(s, checkKey);
-        }
+        checkAvailability(s.id(), checkKey);
         return mounts.of(s);
     }
 
-    private void checkAvailability(SnapshotChain s, String key) {
+    /** Checks every remote layer of {@code key} and its parents; {@code what} names the snapshot in the error. */
+    private void checkAvailability(String what, String key) {
         for (String cKey = key; !cKey.isEmpty(); ) {
             SnapshotRecord r = store.get(cKey);
             if (isRemote(r.info())) {
@@ -274,7 +280,7 @@ public final class OverlaySnapshotter implements AutoCloseable {
                     remote.check(dirs.upper(r.id()), r.info().labels());
                 } catch (LayerUnavailableException e) {
                     LOG.warn("layer is unavailable: snapshot={} {}", cKey, e.getMessage());
-                    throw SnapshotException.unavailable("layer \"" + s.id() + "\" unavailable");
+                    throw SnapshotException.unavailable("layer \"" + what + "\" unavailable");
                 }
             }
             cKey = r.info().parent();

@@ -6,17 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.estargz.testkit.RegistryProcess;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -50,7 +45,8 @@ class ContainerdSnapshotterIT {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             metricsPort = s.getLocalPort();
         }
-        Files.writeString(config, "metrics_address = \"127.0.0.1:" + metricsPort + "\"\n");
+        Files.writeString(config, "metrics_address = \"127.0.0.1:" + metricsPort + "\"\n[fuse_manager]\naddress = \""
+                + dir.resolve("fuse-manager.sock") + "\"\n");
         daemon = DaemonProcess.start(socket, root, config, daemonLog);
         containerd = ContainerdWithStargz.start(dir, socket, root);
     }
@@ -63,6 +59,7 @@ class ContainerdSnapshotterIT {
         if (daemon != null) {
             daemon.close();
         }
+        FuseManagerProcess.stop(dir.resolve("fuse-manager.sock"), root);
         // leave dir on failure for inspection only if asked; by default remove it
         Run.of(List.of("rm", "-rf", dir.toString()));
     }
@@ -178,9 +175,9 @@ class ContainerdSnapshotterIT {
                 daemon.kill9();
                 daemon = DaemonProcess.start(socket, root, config, daemonLog);
                 // containerd reconnects to the restarted plugin within seconds; retry until it does (bounded)
-                assertEquals(before, retry(() -> containerd.ctrRaw("snapshots", "--snapshotter", "stargz", "ls"))
+                assertEquals(before, Run.retry(() -> containerd.ctrRaw("snapshots", "--snapshotter", "stargz", "ls"))
                         .output());
-                Run mounts = retry(() -> containerd.ctrRaw("snapshots", "--snapshotter", "stargz", "mounts", "/t",
+                Run mounts = Run.retry(() -> containerd.ctrRaw("snapshots", "--snapshotter", "stargz", "mounts", "/t",
                         "long-1"));
                 assertTrue(mounts.output().contains("upperdir=" + root.resolve("snapshotter/snapshots")),
                         mounts.output());
@@ -192,29 +189,13 @@ class ContainerdSnapshotterIT {
                         "echo", "hello").output());
             } finally {
                 containerd.ctrRaw("tasks", "kill", "-s", "KILL", "long-1");
-                retry(() -> containerd.ctrRaw("tasks", "rm", "long-1"));
+                Run.retry(() -> containerd.ctrRaw("tasks", "rm", "long-1"));
                 containerd.ctrRaw("containers", "rm", "long-1");
             }
         }
     }
 
-    private interface Step {
-        Run run() throws IOException;
-    }
-
-    private static Run retry(Step step) throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        Run r = step.run();
-        while (r.exit() != 0 && System.nanoTime() < deadline) {
-            DaemonProcess.sleep(250);
-            r = step.run();
-        }
-        return r;
-    }
-
     private String metrics() throws IOException, InterruptedException {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
-        return r.body();
+        return Run.scrape(metricsPort);
     }
 }

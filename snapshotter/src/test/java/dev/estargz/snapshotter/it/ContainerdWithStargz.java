@@ -97,7 +97,15 @@ final class ContainerdWithStargz implements AutoCloseable {
 
     /** {@code ctr-remote} (a superset of ctr) against this containerd and namespace; never throws on exit code. */
     Run ctrRaw(String... args) throws IOException {
-        List<String> argv = new ArrayList<>(List.of("ctr-remote", "-a", socket.toString(), "-n", namespace));
+        return ctrIn(namespace, args);
+    }
+
+    /**
+     * {@code ctr-remote} in another namespace ({@code namespace} plus a suffix): its snapshots are new to the
+     * snapshotter, so pulling an image already pulled here prepares new remote snapshots. Never throws on exit code.
+     */
+    Run ctrIn(String otherNamespace, String... args) throws IOException {
+        List<String> argv = new ArrayList<>(List.of("ctr-remote", "-a", socket.toString(), "-n", otherNamespace));
         argv.addAll(List.of(args));
         return Run.of(argv);
     }
@@ -109,6 +117,27 @@ final class ContainerdWithStargz implements AutoCloseable {
             throw new IOException("ctr " + String.join(" ", args) + " exited " + r.exit() + ":\n" + r.output());
         }
         return r;
+    }
+
+    /**
+     * Waits (up to 60 s) until containerd talks to our restarted daemon again: its gRPC client to the proxy plugin
+     * backs off after the old socket went away, and until it reconnects every call fails with "timed out waiting
+     * for server handshake". A snapshot prepare and remove are the cheapest calls that reach the plugin.
+     */
+    void awaitStargz() throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        for (int i = 0; ; i++) {
+            String key = "await-" + i;
+            Run r = ctrRaw("snapshots", "--snapshotter", "stargz", "prepare", key);
+            if (r.exit() == 0) {
+                ctr("snapshots", "--snapshotter", "stargz", "rm", key);
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("containerd does not reach the stargz snapshotter: " + r.output());
+            }
+            DaemonProcess.sleep(250);
+        }
     }
 
     /** Runs containerd's garbage collector now and waits for it (deleting a lease with --sync does that). */

@@ -9,14 +9,9 @@ import dev.estargz.registry.RegistryClient;
 import dev.estargz.testkit.RegistryProcess;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,6 +25,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Lazy pulling for real: containerd 1.6 + runc + docker-registry + our daemon, an eStargz image made by our
  * converter, the reference's {@code ctr-remote image rpull}. The registry is reached through a proxy that counts
  * its bytes and can play a stopped registry. Background fetch is off so the counts show what was read on demand.
+ * The daemon serves FUSE in-process here ({@code [fuse_manager] enable = false}): a killed daemon's layers are
+ * mounted again from saved state.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -67,6 +64,9 @@ class LazyPullIT {
                 "no_background_fetch = true",
                 "[blob]",
                 "fetching_timeout_sec = 5",
+                // the in-process mode (FUSE served by the daemon itself); FuseManagerIT covers the default
+                "[fuse_manager]",
+                "enable = false",
                 ""));
         registry = RegistryProcess.startPlain();
         proxy = new CountingProxy(registry.port());
@@ -76,6 +76,7 @@ class LazyPullIT {
         ref = proxy.host() + "/lazy/app:1";
         daemon = DaemonProcess.start(socket, root, config, daemonLog);
         containerd = ContainerdWithStargz.start(dir, socket, root, proxy.host());
+        containerd.awaitStargz();
     }
 
     @AfterAll
@@ -135,7 +136,8 @@ class LazyPullIT {
             proxy.down(true);
             long logMark = Files.size(daemonLog);
             daemon = DaemonProcess.start(socket, root, config, daemonLog);
-            assertEquals(before, retry(() -> containerd.ctrRaw("snapshots", "--snapshotter", "stargz", "ls"))
+            containerd.awaitStargz();
+            assertEquals(before, Run.retry(() -> containerd.ctrRaw("snapshots", "--snapshotter", "stargz", "ls"))
                     .output());
             String restartLog = Files.readString(daemonLog).substring((int) logMark);
             assertFalse(restartLog.contains("failed to restore"), restartLog);
@@ -154,7 +156,7 @@ class LazyPullIT {
             assertTrue(sum.startsWith(image.bigSha256 + " "), sum);
         } finally {
             containerd.ctrRaw("tasks", "kill", "-s", "KILL", "long-1");
-            retry(() -> containerd.ctrRaw("tasks", "rm", "long-1"));
+            Run.retry(() -> containerd.ctrRaw("tasks", "rm", "long-1"));
             containerd.ctrRaw("containers", "rm", "long-1");
         }
     }
@@ -195,23 +197,7 @@ class LazyPullIT {
         return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().anyMatch(l -> l.contains(target));
     }
 
-    private interface Step {
-        Run run() throws IOException;
-    }
-
-    private static Run retry(Step step) throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        Run r = step.run();
-        while (r.exit() != 0 && System.nanoTime() < deadline) {
-            DaemonProcess.sleep(250);
-            r = step.run();
-        }
-        return r;
-    }
-
     private String metrics() throws IOException, InterruptedException {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
-        return r.body();
+        return Run.scrape(metricsPort);
     }
 }

@@ -34,4 +34,27 @@ record Run(int exit, String output) {
         }
         return r;
     }
+
+    /** One command to {@link #retry}. */
+    interface Step {
+        Run run() throws IOException;
+    }
+
+    /** Runs {@code step} until it exits 0, for at most 30 s; returns the last run. */
+    static Run retry(Step step) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        Run r = step.run();
+        while (r.exit() != 0 && System.nanoTime() < deadline) {
+            DaemonProcess.sleep(250);
+            r = step.run();
+        }
+        return r;
+    }
+
+    /** The Prometheus text served at http://127.0.0.1:{@code port}/metrics. */
+    static String scrape(int port) throws IOException, InterruptedException {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
 }

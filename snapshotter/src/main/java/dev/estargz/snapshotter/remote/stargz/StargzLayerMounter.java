@@ -234,9 +234,19 @@ public final class StargzLayerMounter implements RemoteLayerMounter, AutoCloseab
         }
     }
 
+    /**
+     * {@inheritDoc} A layer this instance already serves with a live mount is kept as it is (a daemon restarted
+     * while the fuse manager kept serving: running containers' overlays point at that very mount). Anything else
+     * mounted there (a dead mount of a killed process) is unmounted first.
+     */
     @Override
     public MountOutcome restore(Path mountpoint, Map<String, String> labels) {
         long t0 = System.nanoTime();
+        if (isServing(mountpoint)) {
+            LOG.info("layer at {} is still served; kept as it is", mountpoint);
+            return MountOutcome.mounted();
+        }
+        unmount(mountpoint);
         SavedLayer saved;
         try {
             saved = SavedLayer.load(SavedLayer.dirOf(mountpoint));
@@ -277,6 +287,21 @@ public final class StargzLayerMounter implements RemoteLayerMounter, AutoCloseab
         } catch (IOException | RuntimeException e) {
             LOG.warn("unmounting {}: {}", mp, e.toString());
         }
+    }
+
+    /** True when this instance serves a layer at {@code mountpoint} and its FUSE mount is alive. */
+    public boolean isServing(Path mountpoint) {
+        Path mp = key(mountpoint);
+        try {
+            return served.containsKey(mp) && MountTable.isMountPoint(mp);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The mountpoints of every layer this instance serves. */
+    public List<Path> mountpoints() {
+        return List.copyOf(served.keySet());
     }
 
     /** Progress of every mounted layer (for metrics). */
