@@ -111,7 +111,7 @@ public final class Main implements Callable<Integer> {
         }
         MountServer server;
         try {
-            server = MountServer.start(address, root, layers);
+            server = MountServer.start(address, root, ServedLayers.of(layers));
         } catch (IOException e) {
             layers.close();
             LOG.error("failed to listen on {}: {}", address, e.toString());

@@ -2,7 +2,6 @@ package dev.estargz.snapshotter.fusemanager;
 
 import dev.estargz.snapshotter.remote.LayerUnavailableException;
 import dev.estargz.snapshotter.remote.MountOutcome;
-import dev.estargz.snapshotter.remote.stargz.StargzLayerMounter;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -36,16 +35,19 @@ final class MountServer implements AutoCloseable {
     private final ServerSocketChannel channel;
     private final Path address;
     private final Path root;
-    private final StargzLayerMounter layers;
+    private final ServedLayers layers;
+    /** Where snapshots live: the only place the daemon may ask to mount or unmount. */
+    private final Path snapshots;
     private final String instance = UUID.randomUUID().toString();
     private final ExecutorService requests;
     private final Thread acceptor;
 
-    private MountServer(ServerSocketChannel channel, Path address, Path root, StargzLayerMounter layers) {
+    private MountServer(ServerSocketChannel channel, Path address, Path root, ServedLayers layers) {
         this.channel = channel;
         this.address = address;
         this.root = root;
         this.layers = layers;
+        this.snapshots = root.resolve("snapshotter").resolve("snapshots");
         AtomicInteger n = new AtomicInteger();
         this.requests = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "fuse-manager-request-" + n.incrementAndGet());
@@ -56,7 +58,7 @@ final class MountServer implements AutoCloseable {
     }
 
     /** Binds {@code address} (a stale socket file of a dead manager is replaced) and starts answering. */
-    static MountServer start(Path address, Path root, StargzLayerMounter layers) throws IOException {
+    static MountServer start(Path address, Path root, ServedLayers layers) throws IOException {
         Files.createDirectories(address.toAbsolutePath().getParent());
         Files.deleteIfExists(address);
         ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -119,6 +121,9 @@ final class MountServer implements AutoCloseable {
                     + r.mountpoint());
         }
         Path mp = Path.of(r.mountpoint()).normalize();
+        if (!mp.startsWith(snapshots) || mp.equals(snapshots)) {
+            return Wire.Reply.of(Wire.Reply.ERROR, null, r.op() + ": " + mp + " is not under " + snapshots);
+        }
         switch (r.op()) {
             case Wire.MOUNT:
                 return outcome(layers.mount(mp, labels));
@@ -166,9 +171,5 @@ final class MountServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    List<Path> served() {
-        return layers.mountpoints();
     }
 }
