@@ -30,6 +30,18 @@ public final class TestLayers {
                 "scripts/make-debootstrap-layer.sh", target, Duration.ofMinutes(15)));
     }
 
+    /** Bump when {@link #smallFiles()} changes, so the cache makes a new layer. */
+    public static final String SMALL_FILES_VERSION = "small-files-100k-v1";
+
+    /**
+     * A plain PAX tar of 100,000 small regular files (0-599 bytes, 100 directories of 1,000) with varied modes,
+     * owners and mtimes, plus a symlink, a hardlink and a file with a {@code user.*} xattr every few hundred
+     * files; generated deterministically in Java (a few seconds) and cached.
+     */
+    public static Path smallFiles() throws IOException {
+        return TestCache.file(SMALL_FILES_VERSION, "layer.tar", SmallFilesTar::write);
+    }
+
     private static void runScript(String script, Path target, Duration limit) throws IOException {
         Command.of(Checkout.resolve(script).toString(), target.toString()).timeout(limit).check();
         if (!Files.isRegularFile(target)) {
