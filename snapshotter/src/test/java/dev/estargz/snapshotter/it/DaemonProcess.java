@@ -29,7 +29,8 @@ final class DaemonProcess implements AutoCloseable {
                 "-root", root.toString(), "-config", config.toString(), "-log-level", "debug"))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         DaemonProcess d = new DaemonProcess(socket, log, p);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        // generous: a first start with the fuse manager on also waits for the manager's JVM (shared machine)
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (!Files.exists(socket)) {
             if (!p.isAlive() || System.nanoTime() > deadline) {
                 d.kill9();
