@@ -21,6 +21,11 @@ cleanup() {
     for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
         kill -TERM "${pids[i]}" 2>/dev/null && wait "${pids[i]}" 2>/dev/null
     done
+    # the fuse manager outlives the daemon on purpose (running containers keep their layers); the demo ends it
+    if [ -f "$work/snapshotter/fuse-manager.sock.lock" ]; then
+        kill -TERM "$(cat "$work/snapshotter/fuse-manager.sock.lock")" 2>/dev/null
+        sleep 1
+    fi
     grep -F "$work/" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
         umount -l "$m" 2>/dev/null || fusermount -u -z "$m" 2>/dev/null
     done
@@ -87,14 +92,17 @@ echo
 echo "== 4. our snapshotter and a private containerd that uses it"
 mkdir -p "$work/snapshotter" "$work/containerd"
 metrics_port=$(free_port)
+fs_metrics_port=$(free_port)
 cat > "$work/snapshotter/config.toml" <<EOF
 metrics_address = "127.0.0.1:$metrics_port"
 # no background fetch, so the figures below show only what the container's reads and the prefetch needed
 no_background_fetch = true
 [blob]
 fetching_timeout_sec = 30
+# the FUSE mounts live in a separate process, so a restart of the daemon keeps running containers working
 [fuse_manager]
 address = "$work/snapshotter/fuse-manager.sock"
+metrics_address = "127.0.0.1:$fs_metrics_port"
 EOF
 "$root/bin/estargz-snapshotter" -root "$work/snapshotter/root" -address "$work/snapshotter/stargz.sock" \
     -config "$work/snapshotter/config.toml" > "$work/snapshotter/log" 2>&1 &
@@ -141,7 +149,7 @@ echo
 awk -v a="$start" -v b="$pulled" -v c="$done_at" \
     'BEGIN { printf "rpull took %.2f s, run %.2f s\n", b - a, c - b }'
 echo "what the snapshotter fetched per layer (estargz_fs_layer_fetched_bytes of estargz_fs_layer_size_bytes):"
-curl -fsS "http://127.0.0.1:$metrics_port/metrics" | grep -E '^estargz_fs_layer_(fetched|size)_bytes' || true
+curl -fsS "http://127.0.0.1:$fs_metrics_port/metrics" | grep -E '^estargz_fs_layer_(fetched|size)_bytes' || true
 echo "remote snapshots and fallbacks:"
 curl -fsS "http://127.0.0.1:$metrics_port/metrics" |
     grep -E '^estargz_snapshotter_(remote_snapshots|fallbacks)_total' || true
