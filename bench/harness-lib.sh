@@ -132,7 +132,14 @@ start_daemon() {
     mkdir -p "$daemon_root"
     # top-level keys first: the [fuse_manager] table must come last
     printf '%s\n[fuse_manager]\naddress = "%s"\n' "${2:-}" "$dir/fuse-manager.sock" > "$dir/stargz.toml"
-    "$root/bin/estargz-snapshotter" -address "$daemon_sock" -root "$daemon_root" -config "$dir/stargz.toml" \
+    # as bin/estargz-snapshotter, but from a copy of the jars taken once per run: other work may rebuild
+    # snapshotter/target while a harness runs (the fuse-manager is launched with the daemon's class path)
+    if [ ! -d "$work/snapshotter-jars" ]; then
+        mkdir -p "$work/snapshotter-jars"
+        cp -r "$root/snapshotter/target/snapshotter.jar" "$root/snapshotter/target/lib" "$work/snapshotter-jars/"
+    fi
+    java ${JAVA_OPTS:--Xmx256m -XX:+UseSerialGC} -cp "$work/snapshotter-jars/snapshotter.jar:$work/snapshotter-jars/lib/*" \
+        dev.estargz.snapshotter.daemon.Main -address "$daemon_sock" -root "$daemon_root" -config "$dir/stargz.toml" \
         -log-level info > "$dir/stargz.log" 2>&1 &
     daemon_pid=$!
     pids+=($daemon_pid)
@@ -174,8 +181,20 @@ TOML
     pids+=($ctd_pid)
     # containerd 1.6 keeps shim state under /run/containerd whatever its root: a namespace of our own per run
     ctr=(ctr-remote -a "$dir/c.sock" -n "bench-$(basename "$work")-$(basename "$dir")")
-    for _ in $(seq 300); do "${ctr[@]}" version > /dev/null 2>&1 && return 0; sleep 0.1; done
-    echo "error: containerd did not start" >&2; cat "$dir/containerd.log" >&2; exit 1
+    for _ in $(seq 300); do "${ctr[@]}" version > /dev/null 2>&1 && break; sleep 0.1; done
+    "${ctr[@]}" version > /dev/null 2>&1 || { echo "error: containerd did not start" >&2; cat "$dir/containerd.log" >&2; exit 1; }
+    [ -n "${daemon_sock:-}" ] || return 0
+    # until containerd's client to the plugin has connected, calls fail with "timed out waiting for server
+    # handshake"; a snapshot prepare + remove is the cheapest call that reaches the plugin
+    local i
+    for i in $(seq 240); do
+        if "${ctr[@]}" snapshots --snapshotter stargz prepare "await-$i" > /dev/null 2>&1; then
+            "${ctr[@]}" snapshots --snapshotter stargz rm "await-$i" > /dev/null
+            return 0
+        fi
+        sleep 0.25
+    done
+    echo "error: containerd does not reach the stargz snapshotter" >&2; cat "$dir/stargz.log" >&2; exit 1
 }
 
 # stop_pid PID: SIGTERM and wait (the daemon unmounts its FUSE layers on SIGTERM).
