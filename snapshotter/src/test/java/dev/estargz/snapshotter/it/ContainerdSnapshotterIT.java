@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.estargz.testkit.RegistryProcess;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.util.HashMap;
@@ -25,43 +23,27 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ContainerdSnapshotterIT {
-    Path dir;
-    Path socket;
-    Path root;
-    Path config;
-    Path daemonLog;
+    StargzStack stack;
     int metricsPort;
     DaemonProcess daemon;
     ContainerdWithStargz containerd;
 
     @BeforeAll
     void start() throws IOException {
-        // short path: unix socket names are limited to 108 bytes
-        dir = Files.createTempDirectory(Path.of("/tmp"), "esz-");
-        socket = dir.resolve("stargz.sock");
-        root = dir.resolve("stargz-root");
-        config = dir.resolve("config.toml");
-        daemonLog = dir.resolve("daemon.log");
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            metricsPort = s.getLocalPort();
-        }
-        Files.writeString(config, "metrics_address = \"127.0.0.1:" + metricsPort + "\"\n[fuse_manager]\naddress = \""
-                + dir.resolve("fuse-manager.sock") + "\"\n");
-        daemon = DaemonProcess.start(socket, root, config, daemonLog);
-        containerd = ContainerdWithStargz.start(dir, socket, root);
+        stack = StargzStack.create("esz-");
+        metricsPort = StargzStack.freePort();
+        stack.writeConfig("metrics_address = \"127.0.0.1:" + metricsPort + "\"",
+                "[fuse_manager]",
+                "address = \"" + stack.managerSocket + "\"");
+        daemon = stack.startDaemon();
+        containerd = stack.startContainerd(null);
     }
 
     @AfterAll
     void stop() throws IOException {
-        if (containerd != null) {
-            containerd.close();
+        if (stack != null) {
+            stack.close();
         }
-        if (daemon != null) {
-            daemon.close();
-        }
-        FuseManagerProcess.stop(dir.resolve("fuse-manager.sock"), root);
-        // leave dir on failure for inspection only if asked; by default remove it
-        Run.of(List.of("rm", "-rf", dir.toString()));
     }
 
     /** Runs one ctr snapshots sequence against {@code snapshotter}; outputs with roots and ids normalised. */
@@ -129,7 +111,7 @@ class ContainerdSnapshotterIT {
     @Test
     void ctrSnapshotRoundTripsBehaveLikeContainerdsOverlayfs() throws IOException {
         String overlay = transcript("overlayfs", containerd.overlayRoot(), "ov-");
-        String ours = transcript("stargz", root.resolve("snapshotter"), "sz-");
+        String ours = transcript("stargz", stack.root.resolve("snapshotter"), "sz-");
         assertTrue(overlay.contains("lowerdir="), overlay);
         assertEquals(overlay, ours);
     }
@@ -147,7 +129,7 @@ class ContainerdSnapshotterIT {
 
     /** Snapshot names in our metadata.db, read by a second SQLite connection (WAL allows it while we run). */
     private List<String> backendNames() throws Exception {
-        String url = "jdbc:sqlite:" + root.resolve("snapshotter/metadata.db") + "?open_mode=1";
+        String url = "jdbc:sqlite:" + stack.root.resolve("snapshotter/metadata.db") + "?open_mode=1";
         try (var c = DriverManager.getConnection(url); var s = c.createStatement();
              var rs = s.executeQuery("SELECT name FROM snapshots")) {
             List<String> names = new java.util.ArrayList<>();
@@ -173,13 +155,13 @@ class ContainerdSnapshotterIT {
             try {
                 String before = containerd.ctr("snapshots", "--snapshotter", "stargz", "ls").output();
                 daemon.kill9();
-                daemon = DaemonProcess.start(socket, root, config, daemonLog);
+                daemon = stack.startDaemon();
                 // containerd reconnects to the restarted plugin within seconds; retry until it does (bounded)
                 assertEquals(before, Run.retry(() -> containerd.ctrRaw("snapshots", "--snapshotter", "stargz", "ls"))
                         .output());
                 Run mounts = Run.retry(() -> containerd.ctrRaw("snapshots", "--snapshotter", "stargz", "mounts", "/t",
                         "long-1"));
-                assertTrue(mounts.output().contains("upperdir=" + root.resolve("snapshotter/snapshots")),
+                assertTrue(mounts.output().contains("upperdir=" + stack.root.resolve("snapshotter/snapshots")),
                         mounts.output());
                 Run exec = containerd.ctr("tasks", "exec", "--exec-id", "e1", "long-1", "cat", "/etc/hostname");
                 assertEquals("estargz-busybox\n", exec.output());

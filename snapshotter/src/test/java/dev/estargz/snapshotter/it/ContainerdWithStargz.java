@@ -25,12 +25,8 @@ final class ContainerdWithStargz implements AutoCloseable {
         this.socket = socket;
     }
 
-    static ContainerdWithStargz start(Path dir, Path stargzSocket, Path stargzRoot) throws IOException {
-        return start(dir, stargzSocket, stargzRoot, null);
-    }
-
     /**
-     * As {@link #start(Path, Path, Path)}, with the CRI plugin on when {@code criRegistry} (a plain-HTTP loopback
+     * Starts containerd under {@code dir}, with the CRI plugin on when {@code criRegistry} (a plain-HTTP loopback
      * registry host) is given: images pulled through CRI use our snapshotter and pass the snapshot annotations,
      * the settings the reference documents for Kubernetes.
      */

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.estargz.registry.RegistryClient;
 import dev.estargz.testkit.RegistryProcess;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,12 +30,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 class FuseManagerIT {
     private static final String PROBE = "cat /keep/b /keep/c /opq/new; ls /keep /opq";
     private static final String FILES = "b1\nc2\nnew\n/keep:\nb\nc\n\n/opq:\nnew\n";
-    Path dir;
-    Path socket;
-    Path managerSocket;
-    Path root;
-    Path config;
-    Path daemonLog;
+    StargzStack stack;
     int managerMetricsPort;
     RegistryProcess registry;
     CountingProxy proxy;
@@ -46,32 +40,24 @@ class FuseManagerIT {
 
     @BeforeAll
     void start() throws IOException {
-        dir = Files.createTempDirectory(Path.of("/tmp"), "esz-fm-");
-        socket = dir.resolve("stargz.sock");
-        managerSocket = dir.resolve("fm/fuse-manager.sock");
-        root = dir.resolve("stargz-root");
-        config = dir.resolve("config.toml");
-        daemonLog = dir.resolve("daemon.log");
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            managerMetricsPort = s.getLocalPort();
-        }
+        stack = StargzStack.create("esz-fm-");
+        managerMetricsPort = StargzStack.freePort();
         // no "enable": the fuse manager is the default
-        Files.writeString(config, String.join("\n",
+        stack.writeConfig(
                 "no_background_fetch = true",
                 "[blob]",
                 "fetching_timeout_sec = 5",
                 "[fuse_manager]",
-                "address = \"" + managerSocket + "\"",
-                "metrics_address = \"127.0.0.1:" + managerMetricsPort + "\"",
-                ""));
+                "address = \"" + stack.managerSocket + "\"",
+                "metrics_address = \"127.0.0.1:" + managerMetricsPort + "\"");
         registry = RegistryProcess.startPlain();
         proxy = new CountingProxy(registry.port());
         try (RegistryClient client = RegistryClient.create(registry.clientConfig().build())) {
-            LazyImage.push(client, registry.ref("fm/app:1"), Files.createDirectories(dir.resolve("img")));
+            LazyImage.push(client, registry.ref("fm/app:1"), Files.createDirectories(stack.dir.resolve("img")));
         }
         ref = proxy.host() + "/fm/app:1";
-        daemon = DaemonProcess.start(socket, root, config, daemonLog);
-        containerd = ContainerdWithStargz.start(dir, socket, root);
+        daemon = stack.startDaemon();
+        containerd = stack.startContainerd(null);
         containerd.awaitStargz();
         containerd.ctr("images", "rpull", "--plain-http", "--snapshotter", "stargz", ref);
         containerd.ctr("run", "-d", "--snapshotter", "stargz", ref, "long-1", "sleep", "600");
@@ -82,13 +68,9 @@ class FuseManagerIT {
         if (containerd != null) {
             containerd.ctrRaw("tasks", "kill", "-s", "KILL", "long-1");
             Run.retry(() -> containerd.ctrRaw("tasks", "rm", "long-1"));
-            containerd.close();
         }
-        if (daemon != null) {
-            daemon.close();
-        }
-        if (root != null) {
-            FuseManagerProcess.stop(managerSocket, root);
+        if (stack != null) {
+            stack.close();
         }
         if (proxy != null) {
             proxy.close();
@@ -96,7 +78,6 @@ class FuseManagerIT {
         if (registry != null) {
             registry.close();
         }
-        Run.of(List.of("rm", "-rf", dir.toString()));
     }
 
     @Test
@@ -106,7 +87,7 @@ class FuseManagerIT {
         // reads files of both lazy layers (whiteout and opaque dir included), so they are cached
         assertEquals(FILES, exec("e0", "sh", "-c", PROBE));
         String snapshots = containerd.ctr("snapshots", "--snapshotter", "stargz", "ls").output();
-        long manager = FuseManagerProcess.pid(managerSocket);
+        long manager = FuseManagerProcess.pid(stack.managerSocket);
         assertTrue(FuseManagerProcess.alive(manager), "no fuse manager runs");
         assertTrue(metrics().contains("estargz_fs_layer_fetched_bytes{layer=\"sha256:"), metrics());
 
@@ -115,11 +96,11 @@ class FuseManagerIT {
         assertEquals("estargz-lazy\n", exec("e2", "cat", "/etc/hostname"));
         proxy.down(true);
         try {
-            daemon = DaemonProcess.start(socket, root, config, daemonLog);
+            daemon = stack.startDaemon();
             containerd.awaitStargz();
             assertEquals(snapshots, Run.retry(() -> containerd.ctrRaw("snapshots", "--snapshotter", "stargz", "ls"))
                     .output());
-            assertEquals(manager, FuseManagerProcess.pid(managerSocket), "the daemon replaced a live manager");
+            assertEquals(manager, FuseManagerProcess.pid(stack.managerSocket), "the daemon replaced a live manager");
             // cached file of a lazy layer, a file of the other layer, and the container's upper dir
             assertEquals("estargz-lazy\n", exec("e3", "cat", "/etc/hostname"));
             assertEquals(FILES, exec("e4", "sh", "-c", PROBE));
@@ -143,12 +124,12 @@ class FuseManagerIT {
     @Test
     @Order(2)
     void runningContainerSurvivesSigtermAndRestartOfTheDaemon() throws Exception {
-        long manager = FuseManagerProcess.pid(managerSocket);
+        long manager = FuseManagerProcess.pid(stack.managerSocket);
         daemon.close();
         assertEquals("estargz-lazy\n", exec("t1", "cat", "/etc/hostname"));
-        daemon = DaemonProcess.start(socket, root, config, daemonLog);
+        daemon = stack.startDaemon();
         containerd.awaitStargz();
-        assertEquals(manager, FuseManagerProcess.pid(managerSocket));
+        assertEquals(manager, FuseManagerProcess.pid(stack.managerSocket));
         assertEquals("estargz-lazy\n", exec("t2", "cat", "/etc/hostname"));
         assertEquals("estargz-lazy\n", containerd.ctrRaw("run", "--rm", "--snapshotter", "stargz", ref, "after-term",
                 "cat", "/etc/hostname").output());
@@ -157,13 +138,13 @@ class FuseManagerIT {
     @Test
     @Order(3)
     void killedManagerIsReplacedAndLayersComeBackForNewContainers() throws Exception {
-        long old = FuseManagerProcess.pid(managerSocket);
+        long old = FuseManagerProcess.pid(stack.managerSocket);
         FuseManagerProcess.kill9(old);
         // the daemon notices on the next use, starts a new manager, and restores the layers from saved state
         Run run = containerd.ctrRaw("run", "--rm", "--snapshotter", "stargz", ref, "after-kill", "cat",
                 "/etc/hostname");
         assertEquals("estargz-lazy\n", run.output(), daemon.log());
-        long now = FuseManagerProcess.pid(managerSocket);
+        long now = FuseManagerProcess.pid(stack.managerSocket);
         assertNotEquals(old, now);
         assertTrue(FuseManagerProcess.alive(now));
     }

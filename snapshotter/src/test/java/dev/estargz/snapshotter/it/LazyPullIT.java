@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.estargz.registry.RegistryClient;
 import dev.estargz.testkit.RegistryProcess;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,11 +35,7 @@ class LazyPullIT {
     /** HTTP headers of the requests a pull makes (HEADs, ranges, manifest, config), generously. */
     private static final long HTTP_OVERHEAD = 64 * 1024;
 
-    Path dir;
-    Path socket;
-    Path root;
-    Path config;
-    Path daemonLog;
+    StargzStack stack;
     int metricsPort;
     RegistryProcess registry;
     CountingProxy proxy;
@@ -51,41 +46,32 @@ class LazyPullIT {
 
     @BeforeAll
     void start() throws IOException {
-        dir = Files.createTempDirectory(Path.of("/tmp"), "esz-lazy-");
-        socket = dir.resolve("stargz.sock");
-        root = dir.resolve("stargz-root");
-        config = dir.resolve("config.toml");
-        daemonLog = dir.resolve("daemon.log");
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            metricsPort = s.getLocalPort();
-        }
-        Files.writeString(config, String.join("\n",
+        stack = StargzStack.create("esz-lazy-");
+        metricsPort = StargzStack.freePort();
+        stack.writeConfig(
                 "metrics_address = \"127.0.0.1:" + metricsPort + "\"",
                 "no_background_fetch = true",
                 "[blob]",
                 "fetching_timeout_sec = 5",
                 // the in-process mode (FUSE served by the daemon itself); FuseManagerIT covers the default
                 "[fuse_manager]",
-                "enable = false",
-                ""));
+                "enable = false");
         registry = RegistryProcess.startPlain();
         proxy = new CountingProxy(registry.port());
         try (RegistryClient client = RegistryClient.create(registry.clientConfig().build())) {
-            image = LazyImage.push(client, registry.ref("lazy/app:1"), Files.createDirectories(dir.resolve("img")));
+            image = LazyImage.push(client, registry.ref("lazy/app:1"),
+                    Files.createDirectories(stack.dir.resolve("img")));
         }
         ref = proxy.host() + "/lazy/app:1";
-        daemon = DaemonProcess.start(socket, root, config, daemonLog);
-        containerd = ContainerdWithStargz.start(dir, socket, root, proxy.host());
+        daemon = stack.startDaemon();
+        containerd = stack.startContainerd(proxy.host());
         containerd.awaitStargz();
     }
 
     @AfterAll
     void stop() throws IOException {
-        if (containerd != null) {
-            containerd.close();
-        }
-        if (daemon != null) {
-            daemon.close();
+        if (stack != null) {
+            stack.close();
         }
         if (proxy != null) {
             proxy.close();
@@ -93,7 +79,6 @@ class LazyPullIT {
         if (registry != null) {
             registry.close();
         }
-        Run.of(List.of("rm", "-rf", dir.toString()));
     }
 
     @Test
@@ -134,12 +119,12 @@ class LazyPullIT {
 
             daemon.kill9();
             proxy.down(true);
-            long logMark = Files.size(daemonLog);
-            daemon = DaemonProcess.start(socket, root, config, daemonLog);
+            long logMark = Files.size(stack.daemonLog);
+            daemon = stack.startDaemon();
             containerd.awaitStargz();
             assertEquals(before, Run.retry(() -> containerd.ctrRaw("snapshots", "--snapshotter", "stargz", "ls"))
                     .output());
-            String restartLog = Files.readString(daemonLog).substring((int) logMark);
+            String restartLog = Files.readString(stack.daemonLog).substring((int) logMark);
             assertFalse(restartLog.contains("failed to restore"), restartLog);
             for (Path fs : remote) {
                 assertTrue(isMountPoint(fs), fs + " is not mounted again\n" + restartLog);
@@ -172,7 +157,8 @@ class LazyPullIT {
         assertEquals(image.pushed.manifest().config().digest().toString(), imageId);
         assertEquals(before + 2, counter("estargz_snapshotter_remote_snapshots_total"), metrics());
         assertTrue(pulled < image.blobBytes() - LazyImage.BIG / 2, "CRI pull fetched " + pulled + " bytes");
-        assertTrue(Files.readString(daemonLog).contains("from the CRI label set"), "the CRI labels reached the daemon");
+        assertTrue(Files.readString(stack.daemonLog).contains("from the CRI label set"),
+                "the CRI labels reached the daemon");
     }
 
     private double counter(String name) throws IOException, InterruptedException {
@@ -186,7 +172,7 @@ class LazyPullIT {
 
     /** The {@code fs} dirs of our remote snapshots (those with a saved TOC). */
     private List<Path> remoteLayerMounts() throws IOException {
-        try (Stream<Path> s = Files.list(root.resolve("snapshotter/snapshots"))) {
+        try (Stream<Path> s = Files.list(stack.root.resolve("snapshotter/snapshots"))) {
             return s.filter(d -> Files.exists(d.resolve("stargz-layer.json"))).map(d -> d.resolve("fs")).sorted()
                     .toList();
         }
