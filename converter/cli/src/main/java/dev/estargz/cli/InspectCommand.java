@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code estargz inspect BLOB|IMAGE}: footer, TOC summary, landmark and prefetch size, optionally every entry. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
@@ -18,8 +17,8 @@ import picocli.CommandLine.Parameters;
                 "With a registry image (host[:port]/repo:tag or docker://REF), show each layer (or the one "
                         + "--layer names), reading only its footer and TOC with ranged requests."})
 final class InspectCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "BLOB|IMAGE", description = "An eStargz layer blob, or a registry image.")
-    String target;
+    @Mixin
+    BlobOrImage target;
 
     @Option(names = {"-e", "--entries"}, description = "Also list every TOC entry.")
     boolean entries;
@@ -27,16 +26,12 @@ final class InspectCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    @Mixin
-    ImageLayerOptions image;
-
     @Override
     public Integer call() throws Exception {
-        if (ImageLayers.isImage(target)) {
+        if (target.isImage()) {
             return inspectImage();
         }
-        image.rejectForFile(output.commandLine(), target);
-        Path blob = Path.of(target);
+        Path blob = target.file();
         try (LayerFile layer = LayerFile.open(blob)) {
             InspectReport.of(blob.toString(), layer.reader()).print(output.out(), output.json, entries);
         }
@@ -44,7 +39,7 @@ final class InspectCommand implements Callable<Integer> {
     }
 
     private int inspectImage() throws Exception {
-        try (ImageLayers layers = ImageLayers.open(output.commandLine(), target, image)) {
+        try (ImageLayers layers = target.openImage()) {
             List<ImageLayers.Outcome<InspectReport>> outcomes = layers.each((l, r, s) -> InspectReport.of(l.name(), r));
             if (output.json) {
                 ObjectNode o = Json.object().put("image", layers.pinned().toString());

@@ -15,7 +15,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
 
 /** {@code estargz verify BLOB|IMAGE [--toc-digest D]}: the TOC against its digest and every chunk against the TOC. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
@@ -26,8 +25,8 @@ import picocli.CommandLine.Parameters;
                         + "fetching chunks in batches of ranged requests.",
                 "Exits with 1 and names the problems found."})
 final class VerifyCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "BLOB|IMAGE", description = "An eStargz layer blob, or a registry image.")
-    String target;
+    @Mixin
+    BlobOrImage target;
 
     @Option(names = "--toc-digest", paramLabel = "DIGEST", converter = DigestConverter.class,
             description = "Expected TOC digest (sha256:...). Without it the TOC is only checked for consistency "
@@ -37,16 +36,12 @@ final class VerifyCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    @Mixin
-    ImageLayerOptions image;
-
     @Override
     public Integer call() throws Exception {
-        if (ImageLayers.isImage(target)) {
+        if (target.isImage()) {
             return verifyImage();
         }
-        image.rejectForFile(output.commandLine(), target);
-        Path blob = Path.of(target);
+        Path blob = target.file();
         try (LayerFile layer = LayerFile.open(blob)) {
             EStargzReader r = layer.reader();
             r.verifyToc(tocDigest != null ? tocDigest : r.tocDigest());
@@ -59,7 +54,7 @@ final class VerifyCommand implements Callable<Integer> {
     }
 
     private int verifyImage() throws Exception {
-        try (ImageLayers layers = ImageLayers.open(output.commandLine(), target, image)) {
+        try (ImageLayers layers = target.openImage()) {
             if (tocDigest != null && layers.selected().size() != 1) {
                 throw new ParameterException(output.commandLine(), "--toc-digest needs one layer: add --layer");
             }
