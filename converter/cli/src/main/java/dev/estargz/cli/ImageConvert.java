@@ -13,8 +13,6 @@ import dev.estargz.image.ImageResult;
 import dev.estargz.image.LayerResult;
 import dev.estargz.image.OutputFormat;
 import dev.estargz.registry.RegistryClient;
-import dev.estargz.registry.RegistryConfig;
-import dev.estargz.registry.auth.DockerConfigCredentials;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 
@@ -58,10 +56,8 @@ final class ImageConvert {
         ImageConvertOptions options = options();
         PrintWriter err = cl.getErr();
         ProgressPrinter progress = new ProgressPrinter(err, System.console() != null);
-        RegistryConfig config = RegistryConfig.builder().plainHttp(image.plainHttp)
-                .credentials(DockerConfigCredentials.fromEnvironment()).build();
         ImageConvertResult result;
-        try (RegistryClient client = RegistryClient.create(config)) {
+        try (RegistryClient client = image.registry.client()) {
             result = new ImageConverter(client).convert(from, to, options, progress);
         } finally {
             progress.finish();

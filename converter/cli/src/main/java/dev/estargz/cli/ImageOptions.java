@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.estargz.registry.manifest.Platform;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The options of {@code convert} that apply only when SRC and DST are images (picocli mixin). */
@@ -33,9 +34,8 @@ final class ImageOptions {
                     + "variant of current containers/storage. --compression-level is then a zstd level (default 3).")
     boolean zstdChunked;
 
-    @Option(names = "--plain-http",
-            description = "Talk plain HTTP to every registry (loopback registries always use plain HTTP).")
-    boolean plainHttp;
+    @Mixin
+    RegistryOptions registry;
 
     @Option(names = "--parallel-layers", paramLabel = "N", defaultValue = "3",
             description = "Layers downloaded, converted and uploaded at once (default: ${DEFAULT-VALUE}).")
@@ -56,6 +56,6 @@ final class ImageOptions {
 
     /** True when an option that only images understand was given. */
     boolean anyImageOnlyOptionGiven() {
-        return !platforms.isEmpty() || allPlatforms || reuse || zstdChunked || plainHttp || !oci;
+        return !platforms.isEmpty() || allPlatforms || reuse || zstdChunked || registry.plainHttp || !oci;
     }
 }
