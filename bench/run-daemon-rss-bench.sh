@@ -7,7 +7,8 @@
 # Each image is debootstrap minbase + busybox (converted once by `estargz convert`) over a small layer of its
 # own at the bottom, so no layer's chain ID is shared: the daemon mounts 3 layers per image. Private registry
 # (no slow link: memory, not speed), private containerd and daemon roots. Goal (issue 6): <= 256 MiB.
-#   IMAGES=5 SETTLE=30 DAEMON_CONFIG='' bench/run-daemon-rss-bench.sh
+#   IMAGES=5 SETTLE=30 DAEMON_CONFIG="" JAVA_OPTS="-Xmx256m -XX:+UseSerialGC [-XX:NativeMemoryTracking=summary]" \
+#       bench/run-daemon-rss-bench.sh
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 IMAGES=${IMAGES:-5}
@@ -60,5 +61,12 @@ report "$IMAGES images pulled, one command run in each"
 sleep "$SETTLE"
 report "$SETTLE s later"
 echo "daemon JVM options: ${JAVA_OPTS:-default (-Xmx256m -XX:+UseSerialGC)}"
+# With -XX:NativeMemoryTracking=summary in JAVA_OPTS (the fuse-manager inherits -X options): where the memory is.
+if [[ "${JAVA_OPTS:-}" == *NativeMemoryTracking* ]]; then
+    for p in "$daemon_pid" $(pids_serving "$dir"); do
+        echo "native memory of $p (committed KB by category):"
+        jcmd "$p" VM.native_memory summary | sed -n 's/^-  *\([A-Za-z][A-Za-z ]*\) (reserved=[0-9]*KB, committed=\([0-9]*\)KB).*/  \1 \2/p; s/^Total: reserved=[0-9]*KB, committed=\([0-9]*\)KB.*/  Total \1/p'
+    done
+fi
 stop_pid "$ctd_pid"
 stop_daemon "$dir"
