@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A private containerd for one test: its own root, state, config and gRPC socket under a directory the test
  * owns, and its own namespace (containerd 1.6 keeps shim state under /run/containerd whatever the root, so
- * the namespace keeps tests apart). The CRI plugin is disabled. {@link #close()} stops it.
+ * the namespace keeps tests apart). The CRI plugin is disabled unless asked for. {@link #close()} stops it.
  */
 public final class ContainerdProcess implements AutoCloseable {
     private final Process process;
@@ -29,6 +29,14 @@ public final class ContainerdProcess implements AutoCloseable {
 
     /** Starts containerd under {@code dir} (keep it short: the socket path must fit in 108 bytes). */
     public static ContainerdProcess start(Path dir) throws IOException {
+        return start(dir, false, "");
+    }
+
+    /**
+     * As {@link #start(Path)}, with the CRI plugin on when {@code cri} is true and {@code extraTables} (TOML tables
+     * only, config version 2: proxy plugins, plugin settings) appended to the config.
+     */
+    public static ContainerdProcess start(Path dir, boolean cri, String extraTables) throws IOException {
         Path root = Files.createDirectories(dir.resolve("root"));
         Path state = Files.createDirectories(dir.resolve("state"));
         Path socket = dir.resolve("containerd.sock");
@@ -37,13 +45,14 @@ public final class ContainerdProcess implements AutoCloseable {
                 "version = 2",
                 "root = \"" + root + "\"",
                 "state = \"" + state + "\"",
-                "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]",
+                cri ? "" : "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]",
                 "[grpc]",
                 "  address = \"" + socket + "\"",
                 "[ttrpc]",
                 "  address = \"" + socket + ".ttrpc\"",
                 "[debug]",
                 "  address = \"" + socket + ".debug\"",
+                extraTables,
                 ""));
         Process p = new ProcessBuilder("containerd", "--config", config.toString())
                 .redirectErrorStream(true)
@@ -87,6 +96,11 @@ public final class ContainerdProcess implements AutoCloseable {
 
     public Path socket() {
         return socket;
+    }
+
+    /** containerd's own root (its snapshotters' and content store's directories are under it). */
+    public Path root() {
+        return dir.resolve("root");
     }
 
     public String namespace() {

@@ -1,5 +1,6 @@
 package dev.estargz.snapshotter.it;
 
+import dev.estargz.testkit.ContainerdProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,32 +10,27 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A private containerd (own root, state, sockets; CRI off unless asked for) whose config declares our daemon as
- * {@code [proxy_plugins.stargz]}, exactly the wiring users of the reference have. Each instance uses its own
- * namespace, since containerd 1.6 keeps shim state under /run/containerd whatever its root.
+ * A private containerd ({@link ContainerdProcess}: own root, state, sockets and namespace; CRI off unless asked
+ * for) whose config declares our daemon as {@code [proxy_plugins.stargz]}, exactly the wiring users of the
+ * reference have.
  */
 final class ContainerdWithStargz implements AutoCloseable {
-    private final Process process;
-    private final Path dir;
-    private final Path socket;
-    final String namespace = "esz-" + UUID.randomUUID().toString().substring(0, 8);
+    private final ContainerdProcess process;
+    final String namespace;
 
-    private ContainerdWithStargz(Process process, Path dir, Path socket) {
+    private ContainerdWithStargz(ContainerdProcess process) {
         this.process = process;
-        this.dir = dir;
-        this.socket = socket;
+        this.namespace = process.namespace();
     }
 
     /**
-     * Starts containerd under {@code dir}, with the CRI plugin on when {@code criRegistry} (a plain-HTTP loopback
-     * registry host) is given: images pulled through CRI use our snapshotter and pass the snapshot annotations,
-     * the settings the reference documents for Kubernetes.
+     * Starts containerd under {@code dir/containerd}, with the CRI plugin on when {@code criRegistry} (a plain-HTTP
+     * loopback registry host) is given: images pulled through CRI use our snapshotter and pass the snapshot
+     * annotations, the settings the reference documents for Kubernetes.
      */
     static ContainerdWithStargz start(Path dir, Path stargzSocket, Path stargzRoot, String criRegistry)
             throws IOException {
-        Path socket = dir.resolve("c.sock");
-        Path config = dir.resolve("containerd.toml");
-        String plugins = criRegistry == null ? "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]" : String.join("\n",
+        String cri = criRegistry == null ? "" : String.join("\n",
                 "[plugins.\"io.containerd.grpc.v1.cri\"]",
                 "  stream_server_address = \"127.0.0.1\"",
                 "  [plugins.\"io.containerd.grpc.v1.cri\".containerd]",
@@ -45,17 +41,8 @@ final class ContainerdWithStargz implements AutoCloseable {
                 "    conf_dir = \"" + Files.createDirectories(dir.resolve("cni-conf")) + "\"",
                 "  [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"" + criRegistry + "\"]",
                 "    endpoint = [\"http://" + criRegistry + "\"]");
-        Files.writeString(config, String.join("\n",
-                "version = 2",
-                "root = \"" + Files.createDirectories(dir.resolve("root")) + "\"",
-                "state = \"" + Files.createDirectories(dir.resolve("state")) + "\"",
-                plugins,
-                "[grpc]",
-                "  address = \"" + socket + "\"",
-                "[ttrpc]",
-                "  address = \"" + socket + ".ttrpc\"",
-                "[debug]",
-                "  address = \"" + socket + ".debug\"",
+        String tables = String.join("\n",
+                cri,
                 // GC only when a test asks for it (ctr leases rm --sync), so transcripts do not race it
                 "[plugins.\"io.containerd.gc.v1.scheduler\"]",
                 "  mutation_threshold = 1000000",
@@ -65,30 +52,19 @@ final class ContainerdWithStargz implements AutoCloseable {
                 "    type = \"snapshot\"",
                 "    address = \"" + stargzSocket + "\"",
                 "    [proxy_plugins.stargz.exports]",
-                "      root = \"" + stargzRoot + "/\"",
-                ""));
-        Process p = new ProcessBuilder("containerd", "--config", config.toString()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("containerd.log").toFile()).start();
-        ContainerdWithStargz c = new ContainerdWithStargz(p, dir, socket);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!(Files.exists(socket) && c.ctrRaw("version").exit() == 0)) {
-            if (!p.isAlive() || System.nanoTime() > deadline) {
-                c.close();
-                throw new IOException("containerd did not start:\n" + Files.readString(dir.resolve("containerd.log")));
-            }
-            DaemonProcess.sleep(100);
-        }
-        return c;
+                "      root = \"" + stargzRoot + "/\"");
+        Path home = Files.createDirectories(dir.resolve("containerd"));
+        return new ContainerdWithStargz(ContainerdProcess.start(home, criRegistry != null, tables));
     }
 
     /** containerd's gRPC socket (also the CRI endpoint when CRI is on). */
     Path socket() {
-        return socket;
+        return process.socket();
     }
 
     /** The overlayfs snapshotter's root inside this containerd, for comparing mount paths. */
     Path overlayRoot() {
-        return dir.resolve("root").resolve("io.containerd.snapshotter.v1.overlayfs");
+        return process.root().resolve("io.containerd.snapshotter.v1.overlayfs");
     }
 
     /** {@code ctr-remote} (a superset of ctr) against this containerd and namespace; never throws on exit code. */
@@ -101,7 +77,7 @@ final class ContainerdWithStargz implements AutoCloseable {
      * snapshotter, so pulling an image already pulled here prepares new remote snapshots. Never throws on exit code.
      */
     Run ctrIn(String otherNamespace, String... args) throws IOException {
-        List<String> argv = new ArrayList<>(List.of("ctr-remote", "-a", socket.toString(), "-n", otherNamespace));
+        List<String> argv = new ArrayList<>(List.of("ctr-remote", "-a", socket().toString(), "-n", otherNamespace));
         argv.addAll(List.of(args));
         return Run.of(argv);
     }
@@ -145,14 +121,6 @@ final class ContainerdWithStargz implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        process.close();
     }
 }
