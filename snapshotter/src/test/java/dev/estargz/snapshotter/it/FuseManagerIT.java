@@ -4,11 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.estargz.registry.RegistryClient;
-import dev.estargz.testkit.RegistryProcess;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -32,7 +28,7 @@ class FuseManagerIT {
     private static final String FILES = "b1\nc2\nnew\n/keep:\nb\nc\n\n/opq:\nnew\n";
     StargzStack stack;
     int managerMetricsPort;
-    RegistryProcess registry;
+    LazyImageRegistry served;
     CountingProxy proxy;
     String ref;
     DaemonProcess daemon;
@@ -50,12 +46,9 @@ class FuseManagerIT {
                 "[fuse_manager]",
                 "address = \"" + stack.managerSocket + "\"",
                 "metrics_address = \"127.0.0.1:" + managerMetricsPort + "\"");
-        registry = RegistryProcess.startPlain();
-        proxy = new CountingProxy(registry.port());
-        try (RegistryClient client = RegistryClient.create(registry.clientConfig().build())) {
-            LazyImage.push(client, registry.ref("fm/app:1"), Files.createDirectories(stack.dir.resolve("img")));
-        }
-        ref = proxy.host() + "/fm/app:1";
+        served = LazyImageRegistry.start("fm/app:1", stack.dir.resolve("img"));
+        proxy = served.proxy;
+        ref = served.ref;
         daemon = stack.startDaemon();
         containerd = stack.startContainerd(null);
         containerd.awaitStargz();
@@ -72,11 +65,8 @@ class FuseManagerIT {
         if (stack != null) {
             stack.close();
         }
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (registry != null) {
-            registry.close();
+        if (served != null) {
+            served.close();
         }
     }
 

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.estargz.registry.RegistryClient;
-import dev.estargz.testkit.RegistryProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +35,7 @@ class LazyPullIT {
 
     StargzStack stack;
     int metricsPort;
-    RegistryProcess registry;
+    LazyImageRegistry served;
     CountingProxy proxy;
     LazyImage image;
     String ref;
@@ -56,13 +54,10 @@ class LazyPullIT {
                 // the in-process mode (FUSE served by the daemon itself); FuseManagerIT covers the default
                 "[fuse_manager]",
                 "enable = false");
-        registry = RegistryProcess.startPlain();
-        proxy = new CountingProxy(registry.port());
-        try (RegistryClient client = RegistryClient.create(registry.clientConfig().build())) {
-            image = LazyImage.push(client, registry.ref("lazy/app:1"),
-                    Files.createDirectories(stack.dir.resolve("img")));
-        }
-        ref = proxy.host() + "/lazy/app:1";
+        served = LazyImageRegistry.start("lazy/app:1", stack.dir.resolve("img"));
+        proxy = served.proxy;
+        image = served.image;
+        ref = served.ref;
         daemon = stack.startDaemon();
         containerd = stack.startContainerd(proxy.host());
         containerd.awaitStargz();
@@ -73,11 +68,8 @@ class LazyPullIT {
         if (stack != null) {
             stack.close();
         }
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (registry != null) {
-            registry.close();
+        if (served != null) {
+            served.close();
         }
     }
 
