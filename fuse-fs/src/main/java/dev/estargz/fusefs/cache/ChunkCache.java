@@ -1,6 +1,8 @@
 package dev.estargz.fusefs.cache;
 
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Verified, uncompressed chunks keyed by their sha256 (lowercase hex), so that layers sharing a file share its
@@ -10,6 +12,8 @@ import java.io.IOException;
 public final class ChunkCache {
     private final MemoryLru memory;
     private final DiskStore disk;
+    /** Disk loads in progress: the kernel asks for one big chunk in many parallel reads, and each would re-read it. */
+    private final ConcurrentHashMap<String, CompletableFuture<byte[]>> loading = new ConcurrentHashMap<>();
 
     private ChunkCache(MemoryLru memory, DiskStore disk) {
         this.memory = memory;
@@ -29,9 +33,22 @@ public final class ChunkCache {
         if (b != null || disk == null) {
             return b;
         }
-        b = disk.get(sha256Hex);
-        if (b != null) {
-            memory.put(sha256Hex, b);
+        CompletableFuture<byte[]> mine = new CompletableFuture<>();
+        CompletableFuture<byte[]> other = loading.putIfAbsent(sha256Hex, mine);
+        if (other != null) {
+            return other.join(); // never completed exceptionally: a failed load completes with null
+        }
+        try {
+            b = memory.get(sha256Hex); // a load that just finished has put it there
+            if (b == null) {
+                b = disk.get(sha256Hex);
+                if (b != null) {
+                    memory.put(sha256Hex, b);
+                }
+            }
+        } finally {
+            loading.remove(sha256Hex, mine);
+            mine.complete(b);
         }
         return b;
     }
@@ -57,10 +74,11 @@ public final class ChunkCache {
 
     /** Current usage, for metrics and tests. */
     public Usage usage() {
-        return new Usage(memory.size(), memory.bytes(), disk == null ? 0 : disk.size(), disk == null ? 0 : disk.bytes());
+        return new Usage(memory.size(), memory.bytes(), disk == null ? 0 : disk.size(), disk == null ? 0 : disk.bytes(),
+                disk == null ? 0 : disk.loads());
     }
 
     /** How much a cache holds. */
-    public record Usage(int memoryChunks, long memoryBytes, int diskChunks, long diskBytes) {
+    public record Usage(int memoryChunks, long memoryBytes, int diskChunks, long diskBytes, long diskLoads) {
     }
 }

@@ -18,6 +18,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,7 @@ final class DiskStore {
     private final long limit;
     private final boolean verify;
     private final LinkedHashMap<String, Long> lru = new LinkedHashMap<>(1024, 0.75f, true);
+    private final AtomicLong loads = new AtomicLong();
     private long bytes;
 
     private DiskStore(Path root, long limit, boolean verify) {
@@ -104,6 +106,11 @@ final class DiskStore {
     }
 
     /** The chunk's bytes, or null when absent or (with verification on) no longer matching its name. */
+    /** Chunk files read so far. */
+    long loads() {
+        return loads.get();
+    }
+
     byte[] get(String key) {
         synchronized (this) {
             if (lru.get(key) == null) { // get, not containsKey: it moves the entry to the recent end
@@ -113,6 +120,7 @@ final class DiskStore {
         Path p = pathOf(key);
         byte[] data;
         try {
+            loads.incrementAndGet();
             data = Files.readAllBytes(p);
             Files.setLastModifiedTime(p, FileTime.fromMillis(System.currentTimeMillis()));
         } catch (NoSuchFileException gone) {

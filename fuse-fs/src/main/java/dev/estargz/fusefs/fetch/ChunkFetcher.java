@@ -27,14 +27,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves a layer's chunks: from the cache, or fetched (neighbours coalesced into one request, distant members into
- * one multi-range request), decompressed, verified against the chunk digest and cached. However many readers want
- * a chunk, it is fetched once (single flight); every wait is bounded by {@link FetchOptions#timeout()}. A chunk
- * whose bytes fail verification is fetched once more, then reported and refused. Thread-safe.
+ * Serves a layer's chunks: from the cache, or fetched (the reader's chunks in one request, their close neighbours
+ * in a second, concurrent one, the chunks after an in-order scan read ahead; distant members of one request go
+ * as one multi-range request), decompressed, verified against the chunk digest and cached. However many readers
+ * want a chunk, it is fetched once (single flight); every wait is bounded by {@link FetchOptions#timeout()}. A
+ * chunk whose bytes fail verification is fetched once more, then reported and refused. Thread-safe.
  */
 public final class ChunkFetcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChunkFetcher.class);
     private static final long MAX_REQUEST = 64L << 20;
+    /** Bounds the work one read spends looking for chunks to read ahead (tiny files give many chunks per window). */
+    private static final int MAX_READ_AHEAD_SCAN = 256;
 
     private final String layer;
     private final BlobSource blob;
@@ -49,6 +52,9 @@ public final class ChunkFetcher implements AutoCloseable {
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong fetchedBytes = new AtomicLong();
+    private final AtomicInteger lastReadAhead = new AtomicInteger(-1);
+    private final AtomicInteger aheadJobs = new AtomicInteger();
+    private final AtomicLong readAheadChunks = new AtomicLong();
 
     public ChunkFetcher(String layer, BlobSource blob, LayerIndex index, MemberCodec codec, ChunkCache cache,
             FetchOptions options) {
@@ -114,14 +120,16 @@ public final class ChunkFetcher implements AutoCloseable {
             waits.add(f);
         }
         if (!claimed.isEmpty()) {
-            claimNeighbours(claimed);
-            List<Integer> job = List.copyOf(claimed);
-            try {
-                pool.execute(() -> runJob(job, true));
-            } catch (RejectedExecutionException e) {
-                fail(job, new ChunkUnavailableException(layer, index.chunkCompressedOffset(job.get(0)),
-                        "layer is being unmounted", e));
+            // The reader's own chunks go alone, so its wait is one request of just what it asked for; the
+            // neighbours that would have been coalesced into it follow as a concurrent request.
+            submit(List.copyOf(claimed));
+            List<Integer> neighbours = claimNeighbours(claimed);
+            if (!neighbours.isEmpty()) {
+                submit(neighbours);
             }
+        }
+        if (first > 0 && isPresent(first - 1)) {
+            readAhead(last);
         }
         long deadline = System.nanoTime() + options.timeout().toNanos();
         waiting.incrementAndGet();
@@ -137,8 +145,9 @@ public final class ChunkFetcher implements AutoCloseable {
         return out;
     }
 
-    /** Grows a foreground job by the uncached chunks that follow it in the blob, up to the window. */
-    private void claimNeighbours(List<Integer> claimed) {
+    /** Claims the uncached chunks that closely follow a foreground job in the blob, up to the window. */
+    private List<Integer> claimNeighbours(List<Integer> claimed) {
+        List<Integer> neighbours = new ArrayList<>();
         int last = claimed.get(claimed.size() - 1);
         long start = index.chunkCompressedOffset(claimed.get(0));
         long end = index.chunkCompressedOffset(last) + index.chunkCompressedLength(last);
@@ -151,8 +160,78 @@ public final class ChunkFetcher implements AutoCloseable {
             if (isPresent(c) || inflight.putIfAbsent(c, new CompletableFuture<>()) != null) {
                 break;
             }
-            claimed.add(c);
+            neighbours.add(c);
             end = e;
+        }
+        return neighbours;
+    }
+
+    /**
+     * Sequential read-ahead: a read whose preceding chunk is already local is taken as part of an in-order scan
+     * (one big file, or many small files in blob order), so the chunks after it are fetched before they are asked
+     * for — at least two chunks or the window, whichever is more, split into requests of at most the window each,
+     * so that each completes on its own. Runs once per chunk read (the kernel reads a big chunk in many pieces)
+     * and leaves one pool thread free for foreground misses.
+     */
+    private void readAhead(int last) {
+        if (last + 1 >= index.chunkCount() || lastReadAhead.getAndSet(last) == last) {
+            return;
+        }
+        long budget = Math.max(options.window(), 2L * index.chunkCompressedLength(last));
+        long scanned = 0;
+        List<Integer> job = new ArrayList<>();
+        long jobBytes = 0;
+        int scanEnd = Math.min(index.chunkCount(), last + 1 + MAX_READ_AHEAD_SCAN);
+        for (int c = last + 1; c < scanEnd && scanned < budget; c++) {
+            int len = index.chunkCompressedLength(c);
+            scanned += len;
+            if (isPresent(c) || inflight.containsKey(c)) {
+                continue;
+            }
+            if (!job.isEmpty() && jobBytes + len > options.window()) {
+                submitAhead(job);
+                job = new ArrayList<>();
+                jobBytes = 0;
+            }
+            if (aheadJobs.get() >= options.threads() - 1) {
+                break;
+            }
+            if (inflight.putIfAbsent(c, new CompletableFuture<>()) == null) {
+                job.add(c);
+                jobBytes += len;
+            }
+        }
+        submitAhead(job);
+    }
+
+    private void submitAhead(List<Integer> job) {
+        if (job.isEmpty()) {
+            return;
+        }
+        aheadJobs.incrementAndGet();
+        readAheadChunks.addAndGet(job.size());
+        List<Integer> copy = List.copyOf(job);
+        try {
+            pool.execute(() -> {
+                try {
+                    runJob(copy, true);
+                } finally {
+                    aheadJobs.decrementAndGet();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            aheadJobs.decrementAndGet();
+            fail(copy, new ChunkUnavailableException(layer, index.chunkCompressedOffset(copy.get(0)),
+                    "layer is being unmounted", e));
+        }
+    }
+
+    private void submit(List<Integer> job) {
+        try {
+            pool.execute(() -> runJob(job, true));
+        } catch (RejectedExecutionException e) {
+            fail(job, new ChunkUnavailableException(layer, index.chunkCompressedOffset(job.get(0)),
+                    "layer is being unmounted", e));
         }
     }
 
@@ -358,6 +437,11 @@ public final class ChunkFetcher implements AutoCloseable {
     /** Range requests made so far (a multi-range request counts once). */
     public long requestCount() {
         return requests.get();
+    }
+
+    /** Chunks claimed by sequential read-ahead so far. */
+    public long readAheadChunkCount() {
+        return readAheadChunks.get();
     }
 
     /** Compressed bytes received so far. */

@@ -105,4 +105,26 @@ class ChunkCacheTest {
             return s.filter(Files::isRegularFile).count();
         }
     }
+
+    @Test
+    void parallelReadsOfOneChunkOnDiskLoadItOnce() throws Exception {
+        ChunkCache c = ChunkCache.open(new CacheOptions(dir, 64 << 20, 64 << 20, true));
+        byte[] big = data(7, 4 << 20);
+        c.put(key(big), big, false); // on disk only, as after a remount
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        java.util.List<java.util.concurrent.Future<byte[]>> reads = new java.util.ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            reads.add(pool.submit(() -> {
+                go.await();
+                return c.get(key(big));
+            }));
+        }
+        go.countDown();
+        for (java.util.concurrent.Future<byte[]> r : reads) {
+            assertArrayEquals(big, r.get());
+        }
+        pool.shutdown();
+        assertEquals(1, c.usage().diskLoads(), "the kernel's parallel reads of one chunk share one disk load");
+    }
 }

@@ -86,16 +86,44 @@ class ChunkFetcherTest {
     }
 
     @Test
-    void neighbouringSmallFilesComeWithTheFirstOneInOneRequest() throws IOException {
+    void aReadFetchesItsOwnChunkAloneAndItsNeighboursInASecondRequest() throws Exception {
         open(FetchOptions.defaults().withWindow(64 * 1024));
         int c = chunkOf("f00");
         assertArrayEquals(content("f00"), fetcher.chunks(c, c)[0]);
-        assertEquals(1, blob.requests.get());
+        awaitPresent(chunkOf("f09"));
+        assertEquals(2, blob.requests.get());
+        ByteRange own = new ByteRange(index.chunkCompressedOffset(c), index.chunkCompressedLength(c));
+        assertTrue(blob.asked.contains(List.of(own)), "the reader's request held its chunk only: " + blob.asked);
         for (int i = 1; i < 10; i++) {
-            int ci = chunkOf(String.format("f%02d", i));
-            assertArrayEquals(content(String.format("f%02d", i)), fetcher.chunks(ci, ci)[0]);
+            assertTrue(fetcher.isPresent(chunkOf(String.format("f%02d", i))), "f0" + i + " came with the neighbours");
         }
-        assertEquals(1, blob.requests.get(), "the window took in the following files");
+    }
+
+    @Test
+    void aRandomReadIsNotReadAheadButAnInOrderScanIs() throws Exception {
+        open(FetchOptions.defaults().withWindow(0));
+        int c20 = chunkOf("f20");
+        assertArrayEquals(content("f20"), fetcher.chunks(c20, c20)[0]);
+        assertEquals(1, blob.requests.get());
+        assertEquals(0, fetcher.readAheadChunkCount(), "nothing before f20 was read");
+        int c21 = chunkOf("f21");
+        assertArrayEquals(content("f21"), fetcher.chunks(c21, c21)[0]);
+        awaitPresent(c21 + 2); // f21 follows f20: the next two chunks are read ahead
+        assertTrue(fetcher.readAheadChunkCount() >= 2, "read ahead: " + fetcher.readAheadChunkCount());
+        int before = blob.requests.get();
+        assertArrayEquals(content("f22"), fetcher.chunks(c21 + 1, c21 + 1)[0]);
+        assertArrayEquals(content("f23"), fetcher.chunks(c21 + 2, c21 + 2)[0]);
+        awaitPresent(c21 + 4);
+        assertTrue(blob.requests.get() > before, "the scan keeps reading ahead");
+        assertTrue(!fetcher.isPresent(chunkOf("f35")), "read-ahead stays bounded");
+    }
+
+    private void awaitPresent(int chunk) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!fetcher.isPresent(chunk)) {
+            assertTrue(System.nanoTime() < deadline, "chunk " + chunk + " never arrived");
+            Thread.sleep(2);
+        }
     }
 
     @Test
