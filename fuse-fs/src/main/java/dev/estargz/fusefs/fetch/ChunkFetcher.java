@@ -169,25 +169,38 @@ public final class ChunkFetcher implements AutoCloseable {
     /**
      * Sequential read-ahead: a read whose preceding chunk is already local is taken as part of an in-order scan
      * (one big file, or many small files in blob order), so the chunks after it are fetched before they are asked
-     * for — at least two chunks or the window, whichever is more, split into requests of at most the window each,
-     * so that each completes on its own. Runs once per chunk read (the kernel reads a big chunk in many pieces)
-     * and leaves one pool thread free for foreground misses.
+     * for: up to twice the window (at least two chunks) ahead, in requests of at most the window each so that each
+     * completes on its own. Small files would otherwise give one small request per file read, each paying a round
+     * trip, so nothing is asked for until at least half a window is missing ahead. Runs once per chunk read (the
+     * kernel reads a big chunk in many pieces) and leaves one pool thread free for foreground misses.
      */
     private void readAhead(int last) {
         if (last + 1 >= index.chunkCount() || lastReadAhead.getAndSet(last) == last) {
             return;
         }
-        long budget = Math.max(options.window(), 2L * index.chunkCompressedLength(last));
+        long budget = Math.max(2L * options.window(), 2L * index.chunkCompressedLength(last));
         long scanned = 0;
-        List<Integer> job = new ArrayList<>();
-        long jobBytes = 0;
+        long missingBytes = 0;
+        List<Integer> missing = new ArrayList<>();
         int scanEnd = Math.min(index.chunkCount(), last + 1 + MAX_READ_AHEAD_SCAN);
-        for (int c = last + 1; c < scanEnd && scanned < budget; c++) {
+        int c = last + 1;
+        for (; c < scanEnd && scanned < budget; c++) {
             int len = index.chunkCompressedLength(c);
             scanned += len;
-            if (isPresent(c) || inflight.containsKey(c)) {
-                continue;
+            if (!isPresent(c) && !inflight.containsKey(c)) {
+                missing.add(c);
+                missingBytes += len;
             }
+        }
+        boolean enough = missingBytes >= options.window() / 2 || missing.size() >= MAX_READ_AHEAD_SCAN / 2
+                || c == index.chunkCount();
+        if (missing.isEmpty() || !enough) {
+            return;
+        }
+        List<Integer> job = new ArrayList<>();
+        long jobBytes = 0;
+        for (int m : missing) {
+            int len = index.chunkCompressedLength(m);
             if (!job.isEmpty() && jobBytes + len > options.window()) {
                 submitAhead(job);
                 job = new ArrayList<>();
@@ -196,8 +209,8 @@ public final class ChunkFetcher implements AutoCloseable {
             if (aheadJobs.get() >= options.threads() - 1) {
                 break;
             }
-            if (inflight.putIfAbsent(c, new CompletableFuture<>()) == null) {
-                job.add(c);
+            if (inflight.putIfAbsent(m, new CompletableFuture<>()) == null) {
+                job.add(m);
                 jobBytes += len;
             }
         }
