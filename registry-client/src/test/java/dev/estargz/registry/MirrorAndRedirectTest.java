@@ -151,4 +151,28 @@ class MirrorAndRedirectTest {
         assertNotNull(lastFront.getHeader("Authorization"));
         assertEquals("for-front-only", lastFront.getHeader("X-Custom"));
     }
+
+    @Test
+    void rangeReadsGoStraightToTheRedirectTargetUntilItFails() throws Exception {
+        upstream.inject(FaultProxy.blobGet(), new Fault.RedirectTo(HttpUrl.get("http://localhost:" + back.port() + "/"), 307), 1000);
+        Descriptor layer = image.manifest().layers().get(0);
+        byte[] blob = image.layers().get(0).bytes();
+        try (RegistryClient c = RegistryClient.create(registry.clientConfig().build());
+             RegistryBlobSource src = c.openBlob(upstreamRef(), layer)) {
+            for (int i = 0; i < 5; i++) {
+                ByteRange r = new ByteRange(i * 10_000L, 100);
+                assertArrayEquals(java.util.Arrays.copyOfRange(blob, i * 10_000, i * 10_000 + 100), src.read(r));
+            }
+            assertEquals(1, blobGets(upstream), "the registry was asked once; the other reads went to the target");
+            assertEquals(5, blobGets(back));
+            // The target stops answering (a signed URL expired): the next read asks the registry again.
+            back.inject(FaultProxy.blobGet(), new Fault.Status(403, Headers.of()), 1);
+            assertArrayEquals(java.util.Arrays.copyOfRange(blob, 70_000, 70_010), src.read(new ByteRange(70_000, 10)));
+            assertEquals(2, blobGets(upstream));
+        }
+    }
+
+    private static long blobGets(FaultProxy p) {
+        return p.requests().stream().filter(FaultProxy.blobGet()).count();
+    }
 }

@@ -11,6 +11,7 @@ import dev.estargz.registry.http.RegistryRequest;
 import dev.estargz.registry.http.RegistryTransport;
 import dev.estargz.registry.reference.ImageReference;
 import okhttp3.Headers;
+import okhttp3.HttpUrl;
 import okhttp3.Response;
 import okio.BufferedSource;
 import org.slf4j.Logger;
@@ -20,12 +21,19 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A blob in a registry read by ranges: single ranges with one GET each, several ranges coalesced into
  * {@code multipart/byteranges} requests. A registry that refuses multi-range (400, 416, a non-multipart answer)
  * switches this source to one range per request, as the reference does. Thread-safe.
+ *
+ * <p>Registries often answer blob GETs with a redirect to object storage. The target is remembered for a minute
+ * (the reference re-resolves a blob's URL every {@code valid_interval}, 60 s by default) and later ranges go
+ * straight to it, saving the registry's round trip on every read; when it fails (an expired signature, a storage
+ * error) the read goes through the registry again, which yields a fresh target.
  *
  * <p>Ranged bytes cannot be checked against the blob digest; callers verify them (e.g. chunk digests in a TOC).
  * What is checked here is that every byte returned came from the offset asked for.
@@ -33,6 +41,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class RegistryBlobSource implements BlobSource {
     private static final Logger LOG = LoggerFactory.getLogger(RegistryBlobSource.class);
     private static final long SLACK = 1 << 20;
+    private static final long REDIRECT_TTL_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final RegistryTransport transport;
     private final List<Endpoint> endpoints;
@@ -41,6 +50,11 @@ public final class RegistryBlobSource implements BlobSource {
     private final long size;
     private final RegistryConfig config;
     private final AtomicBoolean singleRangeMode;
+    private final AtomicReference<Redirect> redirect = new AtomicReference<>();
+
+    /** Where the registry last sent this blob's GETs, via which endpoint, and until when to go there directly. */
+    private record Redirect(Endpoint endpoint, HttpUrl url, long expiresAtNanos) {
+    }
 
     /** Use {@link dev.estargz.registry.RegistryClient#openBlob}; {@code size} must be the verified blob size. */
     public RegistryBlobSource(RegistryTransport transport, List<Endpoint> endpoints, ImageReference repository,
@@ -127,7 +141,8 @@ public final class RegistryBlobSource implements BlobSource {
     /** Fetches the ranges of one batch (already coalesced, sorted) into {@code got}. */
     private void fetch(List<ByteRange> batch, FetchedBytes got) throws IOException {
         boolean multi = batch.size() > 1;
-        boolean refused = transport.firstAnswering(endpoints, ep -> {
+        Boolean direct = fetchDirect(batch, got);
+        boolean refused = direct != null ? direct : transport.firstAnswering(endpoints, ep -> {
             RegistryRequest req = RegistryRequest.get(ep.url(repository.repository() + "/blobs/" + digest),
                     Headers.of("Range", RangePlan.header(batch)), List.of(scope()), repository.toString(),
                     digest.toString());
@@ -147,11 +162,48 @@ public final class RegistryBlobSource implements BlobSource {
         }
     }
 
+    /**
+     * Fetches the batch from the remembered redirect target; null when there is none (or it expired, or it
+     * failed and was forgotten), so the caller goes through the registry.
+     */
+    private Boolean fetchDirect(List<ByteRange> batch, FetchedBytes got) {
+        Redirect rd = redirect.get();
+        if (rd == null) {
+            return null;
+        }
+        if (System.nanoTime() - rd.expiresAtNanos() >= 0) {
+            redirect.compareAndSet(rd, null);
+            return null;
+        }
+        RegistryRequest req = RegistryRequest.get(rd.url(), Headers.of("Range", RangePlan.header(batch)),
+                List.of(scope()), repository.toString(), digest.toString());
+        try {
+            return transport.call(rd.endpoint(), req, r -> handle(rd.endpoint(), req, r, batch, got));
+        } catch (IOException | RuntimeException e) {
+            redirect.compareAndSet(rd, null);
+            LOG.debug("{}: redirect target at {} failed ({}); asking the registry again", describe(),
+                    rd.url().host(), e.getMessage());
+            return null;
+        }
+    }
+
+    /** Remembers where the registry redirected a blob GET that was answered, unless it was a downgrade to http. */
+    private void rememberRedirect(Endpoint ep, RegistryRequest req, Response r) {
+        HttpUrl answered = r.request().url();
+        if (answered.equals(req.url()) || req.url().isHttps() && !answered.isHttps()) {
+            return;
+        }
+        redirect.set(new Redirect(ep, answered, System.nanoTime() + REDIRECT_TTL_NANOS));
+    }
+
     /** Reads one response; returns true when a multi-range request was refused and should be split. */
     private boolean handle(Endpoint ep, RegistryRequest req, Response r, List<ByteRange> batch, FetchedBytes got)
             throws IOException {
         boolean multi = batch.size() > 1;
         long wanted = batch.stream().mapToLong(ByteRange::length).sum() + SLACK;
+        if (r.code() == 206 || r.code() == 200) {
+            rememberRedirect(ep, req, r);
+        }
         if (r.code() == 206) {
             String boundary = MultipartByteRanges.boundary(r.header("Content-Type"));
             BufferedSource body = r.body().source();

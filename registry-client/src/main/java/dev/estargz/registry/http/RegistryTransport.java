@@ -25,6 +25,10 @@ import java.net.ProtocolException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -155,7 +159,7 @@ public final class RegistryTransport implements Closeable {
             Duration retryAfter = Duration.ZERO;
             try (Response r = execute(ep, req, deadline)) {
                 if (req.retryable() && isTransientStatus(r.code())) {
-                    retryAfter = retryAfter(r.header("Retry-After"));
+                    retryAfter = retryAfter(r.header("Retry-After"), Instant.now());
                     last = RegistryErrors.from(ep, req, r);
                 } else {
                     return handler.handle(r);
@@ -306,15 +310,26 @@ public final class RegistryTransport implements Closeable {
         return false;
     }
 
-    private static Duration retryAfter(String header) {
-        if (header == null) {
+    /**
+     * The wait a Retry-After header asks for: delay-seconds or an HTTP-date (RFC 9110 §10.2.3; RFC 1123 form, as
+     * servers must send it). Unparsable or past values ask for nothing, and plain backoff applies.
+     */
+    static Duration retryAfter(String header, Instant now) {
+        if (header == null || header.isBlank()) {
             return Duration.ZERO;
         }
+        String v = header.trim();
         try {
-            return Duration.ofSeconds(Math.max(0, Long.parseLong(header.trim())));
-        } catch (NumberFormatException httpDate) {
-            // An HTTP-date Retry-After is rare from registries; plain backoff serves.
-            return Duration.ZERO;
+            return Duration.ofSeconds(Math.max(0, Long.parseLong(v)));
+        } catch (NumberFormatException notSeconds) {
+            try {
+                Instant at = ZonedDateTime.parse(v,
+                        DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                Duration d = Duration.between(now, at);
+                return d.isNegative() ? Duration.ZERO : d;
+            } catch (DateTimeParseException notDate) {
+                return Duration.ZERO;
+            }
         }
     }
 
