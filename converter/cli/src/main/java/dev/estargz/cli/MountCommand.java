@@ -81,6 +81,10 @@ final class MountCommand implements Callable<Integer> {
         if (Files.isRegularFile(file)) {
             try (FileBlobSource blob = FileBlobSource.open(file)) {
                 Digest digest = layer != null ? layer : sha256Of(file);
+                if (tocDigest == null) {
+                    System.err.println("estargz mount: no --toc-digest given; the TOC of " + file
+                            + " is used unverified (each chunk is still checked against the digest the TOC gives)");
+                }
                 ForegroundMount.run(mounter, new LayerSource(blob, digest, tocDigest), dir, System.out);
             }
             return ExitCodes.OK;

@@ -45,6 +45,7 @@ public final class ChunkFetcher implements AutoCloseable {
     private final MemberCodec codec;
     private final ChunkCache cache;
     private final FetchOptions options;
+    private final OnDemandEvents events;
     private final ExecutorService pool;
     private final ConcurrentHashMap<Integer, CompletableFuture<byte[]>> inflight = new ConcurrentHashMap<>();
     private final BitSet present;
@@ -57,8 +58,9 @@ public final class ChunkFetcher implements AutoCloseable {
     private final AtomicLong readAheadChunks = new AtomicLong();
 
     public ChunkFetcher(String layer, BlobSource blob, LayerIndex index, MemberCodec codec, ChunkCache cache,
-            FetchOptions options) {
+            FetchOptions options, OnDemandEvents events) {
         this.layer = layer;
+        this.events = events;
         this.blob = blob;
         this.index = index;
         this.codec = codec;
@@ -122,10 +124,10 @@ public final class ChunkFetcher implements AutoCloseable {
         if (!claimed.isEmpty()) {
             // The reader's own chunks go alone, so its wait is one request of just what it asked for; the
             // neighbours that would have been coalesced into it follow as a concurrent request.
-            submit(List.copyOf(claimed));
+            submit(List.copyOf(claimed), true);
             List<Integer> neighbours = claimNeighbours(claimed);
             if (!neighbours.isEmpty()) {
-                submit(neighbours);
+                submit(neighbours, false);
             }
         }
         if (first > 0 && isPresent(first - 1)) {
@@ -227,7 +229,7 @@ public final class ChunkFetcher implements AutoCloseable {
         try {
             pool.execute(() -> {
                 try {
-                    runJob(copy, true);
+                    runJob(copy, false);
                 } finally {
                     aheadJobs.decrementAndGet();
                 }
@@ -239,9 +241,10 @@ public final class ChunkFetcher implements AutoCloseable {
         }
     }
 
-    private void submit(List<Integer> job) {
+    /** Runs a job on the pool; {@code onDemand} when a reader waits for exactly these chunks. */
+    private void submit(List<Integer> job, boolean onDemand) {
         try {
-            pool.execute(() -> runJob(job, true));
+            pool.execute(() -> runJob(job, onDemand));
         } catch (RejectedExecutionException e) {
             fail(job, new ChunkUnavailableException(layer, index.chunkCompressedOffset(job.get(0)),
                     "layer is being unmounted", e));
@@ -306,9 +309,17 @@ public final class ChunkFetcher implements AutoCloseable {
         return claimed.isEmpty() ? 0 : runJob(claimed, false, options.mergeGap());
     }
 
-    private void runJob(List<Integer> job, boolean keepInMemory) {
+    /** Runs a job fetched for readers (kept in memory: they are about to be read), reporting on-demand fetches. */
+    private void runJob(List<Integer> job, boolean onDemand) {
         try {
-            runJob(job, keepInMemory, options.mergeGap());
+            runJob(job, true, options.mergeGap());
+            if (onDemand) {
+                long bytes = 0;
+                for (int c : job) {
+                    bytes += index.chunkSize(c);
+                }
+                events.fetched(job.size(), bytes);
+            }
         } catch (IOException | RuntimeException e) {
             // runJob has failed the job's futures; the waiting readers report it
         }

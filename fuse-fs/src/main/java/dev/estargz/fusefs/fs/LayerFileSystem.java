@@ -1,6 +1,7 @@
 package dev.estargz.fusefs.fs;
 
 import dev.estargz.fusefs.fetch.ChunkFetcher;
+import dev.estargz.fusefs.fetch.OnDemandEvents;
 import dev.estargz.fusefs.index.LayerIndex;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,7 @@ public final class LayerFileSystem {
     private final String layer;
     private final LayerIndex index;
     private final ChunkFetcher fetcher;
+    private final OnDemandEvents events;
     private final Supplier<byte[]> stateJson;
     private final String stateFileName;
     private final int stateDirNode;
@@ -33,8 +35,10 @@ public final class LayerFileSystem {
      * @param layerDigest the layer's digest, which names the state file
      * @param stateJson   the current state file content
      */
-    public LayerFileSystem(String layerDigest, LayerIndex index, ChunkFetcher fetcher, Supplier<byte[]> stateJson) {
+    public LayerFileSystem(String layerDigest, LayerIndex index, ChunkFetcher fetcher, Supplier<byte[]> stateJson,
+            OnDemandEvents events) {
         this.layer = layerDigest;
+        this.events = events;
         this.index = index;
         this.fetcher = fetcher;
         this.stateJson = stateJson;
@@ -171,6 +175,7 @@ public final class LayerFileSystem {
         if (offset >= fileSize || size <= 0) {
             return 0;
         }
+        long t0 = System.nanoTime();
         long end = Math.min(fileSize, offset + size);
         int c = index.firstChunk(node);
         long chunkStart = 0;
@@ -200,6 +205,7 @@ public final class LayerFileSystem {
             pos += len;
             start += chunk.length;
         }
+        events.read((int) (end - offset), System.nanoTime() - t0);
         return (int) (end - offset);
     }
 

@@ -1,6 +1,7 @@
 package dev.estargz.fusefs.mount;
 
 import dev.estargz.fusefs.cache.ChunkCache;
+import dev.estargz.fusefs.fetch.OnDemandEvents;
 import dev.estargz.fusefs.fuse.FuseMount;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -18,9 +19,9 @@ public final class LayerMounter {
         this.options = options;
     }
 
-    /** Opens a layer without mounting it (tests, benchmarks, recording). */
+    /** Opens a layer without mounting it (tests, benchmarks, recording, prefetching ahead). */
     public OpenedLayer open(LayerSource source) throws IOException {
-        return OpenedLayer.open(source, cache, options);
+        return OpenedLayer.open(source, cache, options, OnDemandEvents.NONE);
     }
 
     /**
@@ -31,7 +32,12 @@ public final class LayerMounter {
      * @throws IOException                              when the blob cannot be read or the mount fails
      */
     public MountedLayer mount(LayerSource source, Path dir) throws IOException {
-        OpenedLayer layer = open(source);
+        return mount(source, dir, OnDemandEvents.NONE);
+    }
+
+    /** As {@link #mount(LayerSource, Path)}, telling {@code events} what on-demand reads do. */
+    public MountedLayer mount(LayerSource source, Path dir, OnDemandEvents events) throws IOException {
+        OpenedLayer layer = OpenedLayer.open(source, cache, options, events);
         try {
             return new MountedLayer(layer, FuseMount.mount(layer.fileSystem(), dir, options.fuse()));
         } catch (IOException | RuntimeException e) {

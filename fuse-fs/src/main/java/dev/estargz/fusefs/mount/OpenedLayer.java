@@ -4,6 +4,7 @@ import dev.estargz.format.reader.EStargzReader;
 import dev.estargz.format.reader.ReaderOptions;
 import dev.estargz.fusefs.cache.ChunkCache;
 import dev.estargz.fusefs.fetch.ChunkFetcher;
+import dev.estargz.fusefs.fetch.OnDemandEvents;
 import dev.estargz.fusefs.fs.LayerFileSystem;
 import dev.estargz.fusefs.index.LayerIndex;
 import dev.estargz.fusefs.prefetch.LayerPrefetch;
@@ -36,7 +37,7 @@ public final class OpenedLayer implements AutoCloseable {
     private volatile boolean prefetchDone;
 
     private OpenedLayer(LayerSource source, long blobSize, long metadataBytes, LayerIndex index,
-            ChunkFetcher fetcher, LayerPrefetch prefetch, FsOptions options) {
+            ChunkFetcher fetcher, LayerPrefetch prefetch, FsOptions options, OnDemandEvents events) {
         this.source = source;
         this.blobSize = blobSize;
         this.metadataBytes = metadataBytes;
@@ -45,7 +46,7 @@ public final class OpenedLayer implements AutoCloseable {
         this.prefetch = prefetch;
         this.options = options;
         this.fs = new LayerFileSystem(source.layerDigest().toString(), index, fetcher,
-                () -> state().json().getBytes(StandardCharsets.UTF_8));
+                () -> state().json().getBytes(StandardCharsets.UTF_8), events);
     }
 
     /**
@@ -55,7 +56,8 @@ public final class OpenedLayer implements AutoCloseable {
      * @throws dev.estargz.format.InvalidLayerException when the layer is not a valid eStargz layer or its TOC does
      *                                                  not match the promised digest
      */
-    static OpenedLayer open(LayerSource source, ChunkCache cache, FsOptions options) throws IOException {
+    static OpenedLayer open(LayerSource source, ChunkCache cache, FsOptions options, OnDemandEvents events)
+            throws IOException {
         String name = source.layerDigest().toString();
         long t0 = System.nanoTime();
         EStargzReader reader = EStargzReader.open(source.blob(), new ReaderOptions(ReaderOptions.DEFAULT_TAIL_SIZE,
@@ -63,16 +65,19 @@ public final class OpenedLayer implements AutoCloseable {
         if (source.tocDigest() != null) {
             reader.verifyToc(source.tocDigest());
         } else {
-            LOG.warn("{}: no TOC digest given; serving the TOC as found, unverified", name);
+            // Callers that serve such a layer to users say so themselves; prefetching another layer's chunks ahead
+            // of its mount does this on purpose (every chunk is still verified against its own digest).
+            LOG.debug("{}: no TOC digest given; using the TOC as found, unverified", name);
         }
         LayerIndex index = LayerIndex.build(reader, options.opaque());
         long prefetchEnd = prefetchEnd(reader, options);
         long blobSize = reader.blobSize();
         long metadata = blobSize - reader.tocOffset();
-        ChunkFetcher fetcher = new ChunkFetcher(name, source.blob(), index, reader.codec(), cache, options.fetch());
+        ChunkFetcher fetcher = new ChunkFetcher(name, source.blob(), index, reader.codec(), cache, options.fetch(),
+                events);
         LayerPrefetch prefetch = new LayerPrefetch(shortDigest(source), fetcher, prefetchEnd,
                 !options.noBackgroundFetch(), options.backgroundBandwidth());
-        OpenedLayer layer = new OpenedLayer(source, blobSize, metadata, index, fetcher, prefetch, options);
+        OpenedLayer layer = new OpenedLayer(source, blobSize, metadata, index, fetcher, prefetch, options, events);
         LOG.info("{}: opened ({} TOC entries, {} chunks, index {} bytes, prefetch {} bytes) in {} ms", name,
                 index.tocEntries(), index.chunkCount(), index.heapBytes(), prefetchEnd,
                 (System.nanoTime() - t0) / 1_000_000);

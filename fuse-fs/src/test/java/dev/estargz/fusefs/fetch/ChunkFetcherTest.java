@@ -64,7 +64,7 @@ class ChunkFetcherTest {
         EStargzReader reader = EStargzReader.open(dev.estargz.registry.FileBlobSource.open(tmp.resolve("l.esgz")));
         index = LayerIndex.build(reader, OverlayOpaque.TRUSTED);
         fetcher = new ChunkFetcher("test-layer", blob, index, reader.codec(),
-                ChunkCache.open(CacheOptions.memoryOnly(64 << 20)), options);
+                ChunkCache.open(CacheOptions.memoryOnly(64 << 20)), options, OnDemandEvents.NONE);
     }
 
     @AfterEach

@@ -79,7 +79,10 @@ class FuseManagerIT {
         String snapshots = containerd.ctr("snapshots", "--snapshotter", "stargz", "ls").output();
         long manager = FuseManagerProcess.pid(stack.managerSocket);
         assertTrue(FuseManagerProcess.alive(manager), "no fuse manager runs");
-        assertTrue(metrics().contains("estargz_fs_layer_fetched_bytes{layer=\"sha256:"), metrics());
+        String m = metrics();
+        assertTrue(m.contains("estargz_fs_layer_fetched_bytes{layer=\"sha256:"), m);
+        assertTrue(m.contains("operation_type=\"on_demand_read_access_count\"")
+                && m.contains("operation_type=\"on_demand_bytes_served\""), "the manager counts on-demand reads: " + m);
 
         daemon.kill9();
         // the kernel would have aborted in-process FUSE connections by now: the layers must still be served

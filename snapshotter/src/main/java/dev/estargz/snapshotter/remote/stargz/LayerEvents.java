@@ -1,5 +1,6 @@
 package dev.estargz.snapshotter.remote.stargz;
 
+import dev.estargz.fusefs.fetch.OnDemandEvents;
 import dev.estargz.registry.Digest;
 import java.time.Duration;
 
@@ -20,4 +21,9 @@ public interface LayerEvents {
 
     /** {@code operation} on {@code layer} ended after {@code took}. */
     void operation(String operation, Digest layer, Duration took);
+
+    /** Where a mounted layer's on-demand reads and fetches are reported (nowhere by default). */
+    default OnDemandEvents onDemand(Digest layer) {
+        return OnDemandEvents.NONE;
+    }
 }

@@ -134,9 +134,14 @@ public final class StargzLayerMounter implements RemoteLayerMounter, AutoCloseab
         String what = "layer " + digest + " of " + imageRef;
         MountedLayer layer;
         try {
-            layer = mounter.mount(new dev.estargz.fusefs.mount.LayerSource(blob, digest, toc), mountpoint);
+            layer = mounter.mount(new dev.estargz.fusefs.mount.LayerSource(blob, digest, toc), mountpoint,
+                    events.onDemand(digest));
         } catch (IOException | RuntimeException e) {
             return new MountOutcome.NotMounted(reason(e), what + ": " + e.getMessage());
+        }
+        if (toc == null) {
+            LOG.warn("{}: mounted without checking its TOC against a digest ({})", what,
+                    config.disableVerification() ? "disable_verification = true" : "the skip-verify label is set");
         }
         if (save) {
             try {
