@@ -28,10 +28,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serves a layer's chunks: from the cache, or fetched (the reader's chunks in one request, their close neighbours
- * in a second, concurrent one, the chunks after an in-order scan read ahead; distant members of one request go
- * as one multi-range request), decompressed, verified against the chunk digest and cached. However many readers
- * want a chunk, it is fetched once (single flight); every wait is bounded by {@link FetchOptions#timeout()}. A
- * chunk whose bytes fail verification is fetched once more, then reported and refused. Thread-safe.
+ * in a second one once the first is answered, the chunks after an in-order scan read ahead; distant members of
+ * one request go as one multi-range request), decompressed, verified against the chunk digest and cached.
+ * However many readers want a chunk, it is fetched once (single flight); every wait is bounded by
+ * {@link FetchOptions#timeout()}. A chunk whose bytes fail verification is fetched once more, then reported and
+ * refused. Thread-safe.
  */
 public final class ChunkFetcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChunkFetcher.class);
@@ -92,6 +93,14 @@ public final class ChunkFetcher implements AutoCloseable {
      * one file that a read spans), fetching the missing ones together.
      */
     public byte[][] chunks(int first, int last) throws IOException {
+        return chunks(first, last, last + 1);
+    }
+
+    /**
+     * As {@link #chunks(int, int)}, for a read of a file whose chunks end before chunk {@code fileEnd}: an in-order
+     * read reads ahead further inside that file than past its end.
+     */
+    public byte[][] chunks(int first, int last, int fileEnd) throws IOException {
         int n = last - first + 1;
         byte[][] out = new byte[n][];
         List<CompletableFuture<byte[]>> waits = new ArrayList<>(n);
@@ -122,16 +131,12 @@ public final class ChunkFetcher implements AutoCloseable {
             waits.add(f);
         }
         if (!claimed.isEmpty()) {
-            // The reader's own chunks go alone, so its wait is one request of just what it asked for; the
-            // neighbours that would have been coalesced into it follow as a concurrent request.
-            submit(List.copyOf(claimed), true);
-            List<Integer> neighbours = claimNeighbours(claimed);
-            if (!neighbours.isEmpty()) {
-                submit(neighbours, false);
-            }
+            // The reader's own chunks go alone, so its wait is one request of just what it asked for, with the
+            // link to itself; the neighbours that would have been coalesced into it follow once it is answered.
+            submit(List.copyOf(claimed), claimNeighbours(claimed));
         }
         if (first > 0 && isPresent(first - 1)) {
-            readAhead(last);
+            readAhead(last, fileEnd);
         }
         long deadline = System.nanoTime() + options.timeout().toNanos();
         waiting.incrementAndGet();
@@ -171,23 +176,34 @@ public final class ChunkFetcher implements AutoCloseable {
     /**
      * Sequential read-ahead: a read whose preceding chunk is already local is taken as part of an in-order scan
      * (one big file, or many small files in blob order), so the chunks after it are fetched before they are asked
-     * for: up to twice the window (at least two chunks) ahead, in requests of at most the window each so that each
-     * completes on its own. Small files would otherwise give one small request per file read, each paying a round
-     * trip, so nothing is asked for until at least half a window is missing ahead. Runs once per chunk read (the
-     * kernel reads a big chunk in many pieces) and leaves one pool thread free for foreground misses.
+     * for: inside the file being read up to two chunks or two windows, whichever is more; past its end only
+     * chunks that fit in two windows (a big file nobody opened is not pulled in because the file before it was
+     * read). Requests are at most a window each, so that each completes on its own. Small files would otherwise
+     * give one small request per file read, each paying a round trip, so nothing is asked for until at least half
+     * a window is missing ahead. Runs once per chunk read (the kernel reads a big chunk in many pieces) and leaves
+     * one pool thread free for foreground misses.
      */
-    private void readAhead(int last) {
+    private void readAhead(int last, int fileEnd) {
         if (last + 1 >= index.chunkCount() || lastReadAhead.getAndSet(last) == last) {
             return;
         }
-        long budget = Math.max(2L * options.window(), 2L * index.chunkCompressedLength(last));
+        // Within the file being read, two chunks however big; past its end only what fits in two windows, so a
+        // big file nobody opened is never pulled in because the file before it was read.
+        long fileBudget = Math.max(2L * options.window(), 2L * index.chunkCompressedLength(last));
+        long crossBudget = 2L * options.window();
         long scanned = 0;
         long missingBytes = 0;
         List<Integer> missing = new ArrayList<>();
         int scanEnd = Math.min(index.chunkCount(), last + 1 + MAX_READ_AHEAD_SCAN);
+        boolean blockedByBigChunk = false;
         int c = last + 1;
-        for (; c < scanEnd && scanned < budget; c++) {
+        for (; c < scanEnd; c++) {
             int len = index.chunkCompressedLength(c);
+            long limit = c < fileEnd ? fileBudget : crossBudget;
+            if (scanned + len > limit) {
+                blockedByBigChunk = len > limit / 2; // waiting for the reader to come closer will not help
+                break;
+            }
             scanned += len;
             if (!isPresent(c) && !inflight.containsKey(c)) {
                 missing.add(c);
@@ -195,7 +211,7 @@ public final class ChunkFetcher implements AutoCloseable {
             }
         }
         boolean enough = missingBytes >= options.window() / 2 || missing.size() >= MAX_READ_AHEAD_SCAN / 2
-                || c == index.chunkCount();
+                || c == index.chunkCount() || blockedByBigChunk;
         if (missing.isEmpty() || !enough) {
             return;
         }
@@ -241,13 +257,20 @@ public final class ChunkFetcher implements AutoCloseable {
         }
     }
 
-    /** Runs a job on the pool; {@code onDemand} when a reader waits for exactly these chunks. */
-    private void submit(List<Integer> job, boolean onDemand) {
+    /** Runs a reader's job on the pool, then the job of its neighbours (possibly empty) on the same thread. */
+    private void submit(List<Integer> job, List<Integer> neighbours) {
         try {
-            pool.execute(() -> runJob(job, onDemand));
+            pool.execute(() -> {
+                runJob(job, true);
+                if (!neighbours.isEmpty()) {
+                    runJob(neighbours, false);
+                }
+            });
         } catch (RejectedExecutionException e) {
-            fail(job, new ChunkUnavailableException(layer, index.chunkCompressedOffset(job.get(0)),
-                    "layer is being unmounted", e));
+            ChunkUnavailableException gone = new ChunkUnavailableException(layer,
+                    index.chunkCompressedOffset(job.get(0)), "layer is being unmounted", e);
+            fail(job, gone);
+            fail(neighbours, gone);
         }
     }
 

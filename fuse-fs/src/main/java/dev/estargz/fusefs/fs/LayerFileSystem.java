@@ -189,9 +189,13 @@ public final class LayerFileSystem {
             chunkStart += index.chunkSize(c);
             c++;
         }
+        int fileEnd = c + 1;
+        for (long s = chunkStart + index.chunkSize(c); s < fileSize; s += index.chunkSize(fileEnd), fileEnd++) {
+            // walks to the file's last chunk, so read-ahead knows where the file ends
+        }
         byte[][] chunks;
         try {
-            chunks = fetcher.chunks(first, c);
+            chunks = fetcher.chunks(first, c, fileEnd);
         } catch (IOException e) {
             throw new FsException(Errno.EIO, "layer " + layer + ": reading " + index.pathOf(node) + " at offset "
                     + offset + ": " + e.getMessage(), e);

@@ -54,6 +54,9 @@ class ChunkFetcherTest {
         byte[] big = new byte[400_000];
         r.nextBytes(big);
         Files.write(tree.resolve("zz-big"), big);
+        byte[] next = new byte[200_000];
+        r.nextBytes(next);
+        Files.write(tree.resolve("zz-next"), next);
         TestLayer layer = TestLayer.convert(TestLayer.tar(tree, tmp.resolve("l.tar")), tmp.resolve("l.esgz"),
                 List.of());
         blobBytes = layer.blobBytes();
@@ -101,21 +104,48 @@ class ChunkFetcherTest {
 
     @Test
     void aRandomReadIsNotReadAheadButAnInOrderScanIs() throws Exception {
-        open(FetchOptions.defaults().withWindow(0));
+        open(FetchOptions.defaults().withWindow(8 * 1024)); // ~4 of these 2 kB files per window
         int c20 = chunkOf("f20");
         assertArrayEquals(content("f20"), fetcher.chunks(c20, c20)[0]);
-        assertEquals(1, blob.requests.get());
+        awaitPresent(c20 + 1); // its neighbours follow its own request
         assertEquals(0, fetcher.readAheadChunkCount(), "nothing before f20 was read");
+        assertEquals(2, blob.requests.get(), "its own chunk, then its neighbours");
         int c21 = chunkOf("f21");
         assertArrayEquals(content("f21"), fetcher.chunks(c21, c21)[0]);
-        awaitPresent(c21 + 2); // f21 follows f20: the next two chunks are read ahead
+        // f21 follows f20: what the neighbours did not bring, up to two windows on, is read ahead
         assertTrue(fetcher.readAheadChunkCount() >= 2, "read ahead: " + fetcher.readAheadChunkCount());
-        int before = blob.requests.get();
-        assertArrayEquals(content("f22"), fetcher.chunks(c21 + 1, c21 + 1)[0]);
-        assertArrayEquals(content("f23"), fetcher.chunks(c21 + 2, c21 + 2)[0]);
-        awaitPresent(c21 + 4);
-        assertTrue(blob.requests.get() > before, "the scan keeps reading ahead");
+        awaitPresent(c21 + 5);
+        assertTrue(blob.requests.get() >= 3);
         assertTrue(!fetcher.isPresent(chunkOf("f35")), "read-ahead stays bounded");
+    }
+
+    @Test
+    void readAheadNeverTakesAChunkBiggerThanItsReach() throws Exception {
+        open(FetchOptions.defaults().withWindow(16 * 1024));
+        for (String f : List.of("f36", "f37", "f38", "f39")) {
+            int c = chunkOf(f);
+            assertArrayEquals(content(f), fetcher.chunks(c, c, c + 1)[0]);
+        }
+        int big = chunkOf("zz-big"); // 400 kB of random bytes right after f39, in 64 KiB chunks: each over two windows
+        assertTrue(fetcher.fillChunks(List.of(big)) > 0, "read-ahead had already claimed the big file");
+    }
+
+    @Test
+    void readAheadGoesTwoChunksIntoTheFileBeingReadButNotIntoTheNextBigFile() throws Exception {
+        open(FetchOptions.defaults().withWindow(16 * 1024));
+        int first = chunkOf("zz-big"); // 6 chunks of 64 KiB and a short one, each full one over two windows
+        int next = chunkOf("zz-next");
+        assertEquals(7, next - first);
+        byte[] big = content("zz-big");
+        for (int k = 0; k < 6; k++) { // zz-big read in order up to its sixth chunk
+            int c = first + k;
+            assertArrayEquals(java.util.Arrays.copyOfRange(big, k * 65536, k * 65536 + index.chunkSize(c)),
+                    fetcher.chunks(c, c, next)[0]);
+            if (k >= 1) {
+                awaitPresent(c + 1); // read ahead inside the file
+            }
+        }
+        assertTrue(fetcher.fillChunks(List.of(next)) > 0, "read-ahead went past zz-big's end into zz-next");
     }
 
     private void awaitPresent(int chunk) throws InterruptedException {
