@@ -38,14 +38,16 @@ def first_byte(root, listing, n):
     step = max(1, len(entries) // n)
     picked = entries[step // 2::step][:n]
     times = []
-    for path, _ in picked:
+    each = []
+    for path, size in picked:
         t = time.perf_counter()
         with open(os.path.join(root, path), 'rb', buffering=0) as f:
             if len(f.read(1)) != 1:
                 sys.exit('short read of ' + path)
         times.append(time.perf_counter() - t)
+        each.append({'path': path, 'size': size, 'ms': round(times[-1] * 1e3, 1)})
     return {'files': len(times), 'median_ms': statistics.median(times) * 1e3, 'min_ms': min(times) * 1e3,
-            'max_ms': max(times) * 1e3}
+            'max_ms': max(times) * 1e3, 'each': each}
 
 
 def range_get(host, repo, digest, n):

@@ -88,6 +88,7 @@ start_link first "$reg"
 base=$(driver range-get "$link" bench/fuse "$deboot_digest" 10)
 mount_layer first "$deboot_digest" "$work/cache-first"
 fb=$(driver first-byte "$mnt" "$work/deboot.list" "$FILES")
+[ -n "${VERBOSE:-}" ] && python3 -c "import json, sys; [print('  %8.1f ms %10d bytes %s' % (e['ms'], e['size'], e['path'])) for e in json.loads(sys.argv[1])['each']]" "$fb"
 unmount_layer
 stop_link first
 fb_ms=$(field "$fb" median_ms); base_ms=$(field "$base" median_ms)

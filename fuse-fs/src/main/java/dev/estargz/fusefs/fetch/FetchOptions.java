@@ -7,11 +7,13 @@ import java.time.Duration;
  *
  * @param timeout     longest a read waits for the registry before it fails with EIO (the next read tries again);
  *                    the reference's {@code [blob] fetching_timeout_sec}
- * @param window      compressed bytes a foreground fetch may grow to by taking in the following uncached chunks
- *                    of the blob, so that reading a directory of small files costs one request, not one per file
- *                    (the reference fetches in {@code [blob] chunk_size} units)
+ * @param window      size of one read-ahead request in compressed bytes; an in-order scan reads up to two
+ *                    windows ahead past the end of the file being read, so that reading a directory of small
+ *                    files costs a few requests, not one per file (the reference fetches in
+ *                    {@code [blob] chunk_size} units)
  * @param mergeGap    two needed members closer than this are fetched as one range, gap included; further apart
- *                    they become separate ranges of one multi-range request
+ *                    they become separate ranges of one multi-range request. A reader's request also takes in
+ *                    the uncached chunks that end within this distance after what it asked for
  * @param threads     concurrent foreground fetches per layer
  */
 public record FetchOptions(Duration timeout, int window, int mergeGap, int threads) {

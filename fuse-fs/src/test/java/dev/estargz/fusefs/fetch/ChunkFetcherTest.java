@@ -89,30 +89,38 @@ class ChunkFetcherTest {
     }
 
     @Test
-    void aReadFetchesItsOwnChunkAloneAndItsNeighboursInASecondRequest() throws Exception {
-        open(FetchOptions.defaults().withWindow(64 * 1024));
+    void aReadTakesInTheSmallChunksEndingWithinTheMergeGapAfterItInItsOwnRequest() throws Exception {
+        open(FetchOptions.defaults()); // 64 KiB merge gap; the files are ~2 kB compressed
         int c = chunkOf("f00");
         assertArrayEquals(content("f00"), fetcher.chunks(c, c)[0]);
         awaitPresent(chunkOf("f09"));
-        assertEquals(2, blob.requests.get());
-        ByteRange own = new ByteRange(index.chunkCompressedOffset(c), index.chunkCompressedLength(c));
-        assertTrue(blob.asked.contains(List.of(own)), "the reader's request held its chunk only: " + blob.asked);
-        for (int i = 1; i < 10; i++) {
-            assertTrue(fetcher.isPresent(chunkOf(String.format("f%02d", i))), "f0" + i + " came with the neighbours");
-        }
+        assertEquals(1, blob.requests.get());
+        ByteRange r = blob.asked.get(0).get(0);
+        assertTrue(r.offset() == index.chunkCompressedOffset(c) && r.length() <= index.chunkCompressedLength(c)
+                + 64 * 1024, r.toString());
+        assertTrue(!fetcher.isPresent(chunkOf("f39")), "f39 lies further than 64 KiB after f00");
+    }
+
+    @Test
+    void withoutAMergeGapARandomReadAsksForItsOwnChunkOnly() throws Exception {
+        open(new FetchOptions(Duration.ofSeconds(30), 512 * 1024, 0, 4));
+        int c = chunkOf("f05");
+        assertArrayEquals(content("f05"), fetcher.chunks(c, c)[0]);
+        assertEquals(List.of(List.of(new ByteRange(index.chunkCompressedOffset(c), index.chunkCompressedLength(c)))),
+                blob.asked);
+        assertEquals(0, fetcher.readAheadChunkCount());
     }
 
     @Test
     void aRandomReadIsNotReadAheadButAnInOrderScanIs() throws Exception {
-        open(FetchOptions.defaults().withWindow(8 * 1024)); // ~4 of these 2 kB files per window
+        open(new FetchOptions(Duration.ofSeconds(30), 8 * 1024, 0, 4)); // ~4 of these files per window
         int c20 = chunkOf("f20");
         assertArrayEquals(content("f20"), fetcher.chunks(c20, c20)[0]);
-        awaitPresent(c20 + 1); // its neighbours follow its own request
         assertEquals(0, fetcher.readAheadChunkCount(), "nothing before f20 was read");
-        assertEquals(2, blob.requests.get(), "its own chunk, then its neighbours");
+        assertEquals(1, blob.requests.get());
         int c21 = chunkOf("f21");
         assertArrayEquals(content("f21"), fetcher.chunks(c21, c21)[0]);
-        // f21 follows f20: what the neighbours did not bring, up to two windows on, is read ahead
+        // f21 follows f20: up to two windows past its end are read ahead
         assertTrue(fetcher.readAheadChunkCount() >= 2, "read ahead: " + fetcher.readAheadChunkCount());
         awaitPresent(c21 + 5);
         assertTrue(blob.requests.get() >= 3);
@@ -201,7 +209,7 @@ class ChunkFetcherTest {
 
     @Test
     void corruptedBytesAreFetchedOnceMoreThenRefusedNeverServed() throws IOException {
-        open(FetchOptions.defaults().withWindow(0));
+        open(new FetchOptions(Duration.ofSeconds(30), 0, 0, 4)); // the range holds f09 only, so its bytes are the ones corrupted
         int c = chunkOf("f09");
         blob.mode = ScriptedBlob.Mode.CORRUPT;
         ChunkUnavailableException e = assertThrows(ChunkUnavailableException.class, () -> fetcher.chunks(c, c));

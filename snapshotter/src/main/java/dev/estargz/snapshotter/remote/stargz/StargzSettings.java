@@ -33,8 +33,8 @@ public final class StargzSettings {
     /**
      * How layers are served: {@code prefetch_size}, {@code noprefetch}, {@code no_background_fetch},
      * {@code [blob] fetching_timeout_sec} (how long a read waits for the registry before EIO) and
-     * {@code chunk_size} (the most compressed bytes one on-demand fetch grows to; the reference's 50000 default
-     * keeps our 512 KiB window), {@code [fuse] attr_timeout}/{@code entry_timeout} (0 means 1 s).
+     * {@code chunk_size} (the size of one read-ahead request; the reference's 50000 default keeps our
+     * 512 KiB window), {@code [fuse] attr_timeout}/{@code entry_timeout} (0 means 1 s).
      */
     public static FsOptions fsOptions(DaemonConfig c) {
         BlobConfig b = c.blob();
