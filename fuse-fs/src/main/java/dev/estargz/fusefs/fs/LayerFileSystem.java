@@ -189,9 +189,10 @@ public final class LayerFileSystem {
             chunkStart += index.chunkSize(c);
             c++;
         }
+        // Where the file's chunks end, so that read-ahead knows how far the file goes.
         int fileEnd = c + 1;
-        for (long s = chunkStart + index.chunkSize(c); s < fileSize; s += index.chunkSize(fileEnd), fileEnd++) {
-            // walks to the file's last chunk, so read-ahead knows where the file ends
+        for (long s = chunkStart + index.chunkSize(c); s < fileSize && fileEnd < index.chunkCount(); fileEnd++) {
+            s += index.chunkSize(fileEnd);
         }
         byte[][] chunks;
         try {
