@@ -47,16 +47,8 @@ final class ConvertCommand implements Callable<Integer> {
                     + "paths missing from the layer are skipped, as the reference does.")
     Path recordIn;
 
-    @Option(names = "--chunk-size", paramLabel = "BYTES", defaultValue = "" + ConvertOptions.DEFAULT_CHUNK_SIZE,
-            description = "Largest payload per gzip member (default: ${DEFAULT-VALUE}).")
-    int chunkSize;
-
-    @Option(names = "--compression-level", paramLabel = "N", defaultValue = "9",
-            description = "gzip level 0-9 (default: ${DEFAULT-VALUE}, as the reference).")
-    int level;
-
-    @Option(names = "--threads", paramLabel = "N", description = "Compression threads (default: one per core).")
-    Integer threads;
+    @Mixin
+    CompressionOptions compression;
 
     @Mixin
     OutputOptions output;
@@ -71,7 +63,7 @@ final class ConvertCommand implements Callable<Integer> {
         List<String> typed = output.commandLine().getParseResult().matchedPositionals().stream()
                 .flatMap(p -> p.originalStringValues().stream()).toList();
         if (typed.size() == 2 && ImageConvert.isImageSource(typed.get(0))) {
-            boolean levelGiven = output.commandLine().getParseResult().hasMatchedOption("--compression-level");
+            boolean levelGiven = CompressionOptions.levelGiven(output.commandLine());
             return new ImageConvert(output.commandLine(), imageOptions, options, levelGiven, output.json)
                     .run(typed.get(0), typed.get(1));
         }
@@ -88,30 +80,16 @@ final class ConvertCommand implements Callable<Integer> {
     }
 
     private ConvertOptions options() throws java.io.IOException {
-        if (chunkSize <= 0 || chunkSize > ConvertOptions.MAX_CHUNK_SIZE) {
-            throw new ParameterException(output.commandLine(),
-                    "--chunk-size must be 1.." + ConvertOptions.MAX_CHUNK_SIZE + ", got " + chunkSize);
-        }
-        if (level < 0 || level > 9) {
-            throw new ParameterException(output.commandLine(), "--compression-level must be 0..9, got " + level);
-        }
-        if (threads != null && threads < 1) {
-            throw new ParameterException(output.commandLine(), "--threads must be at least 1, got " + threads);
-        }
         if (prioritizedFiles != null && recordIn != null) {
             throw new ParameterException(output.commandLine(), "give either --prioritized-files or --record-in, not both");
         }
-        ConvertOptions o = ConvertOptions.defaults().withChunkSize(chunkSize).withCompressionLevel(level);
-        if (threads != null) {
-            o = o.withThreads(threads);
-        }
+        ConvertOptions o = compression.toOptions(output.commandLine());
         if (prioritizedFiles != null) {
-            o = o.withPrioritizedFiles(PrioritizedFiles.fromPlainList(prioritizedFiles).paths(), false);
-        } else if (recordIn != null) {
-            o = o.withPrioritizedFiles(PrioritizedFiles.fromRecordFile(recordIn).paths(), true);
-        } else {
-            o = o.withPrioritizedFiles(List.of(), false);
+            return o.withPrioritizedFiles(PrioritizedFiles.fromPlainList(prioritizedFiles).paths(), false);
         }
-        return o;
+        if (recordIn != null) {
+            return o.withPrioritizedFiles(PrioritizedFiles.fromRecordFile(recordIn).paths(), true);
+        }
+        return o.withPrioritizedFiles(List.of(), false);
     }
 }

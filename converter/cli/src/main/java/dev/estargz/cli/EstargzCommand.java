@@ -6,8 +6,8 @@ import picocli.CommandLine.Option;
 /** The top-level {@code estargz} command; it only groups the subcommands. */
 @Command(name = "estargz", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Convert container image layers to eStargz and inspect or verify eStargz layers.",
-        subcommands = {ConvertCommand.class, InspectCommand.class, VerifyCommand.class, TocDigestCommand.class,
-                MountCommand.class},
+        subcommands = {ConvertCommand.class, OptimizeCommand.class, InspectCommand.class, VerifyCommand.class,
+                TocDigestCommand.class, MountCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:invalid layer, failed verification or failed conversion", "2:usage error"})
 final class EstargzCommand implements Runnable {

@@ -10,6 +10,13 @@ public interface OnDemandEvents {
     OnDemandEvents NONE = new OnDemandEvents() {
     };
 
+    /**
+     * A regular file of the layer was opened; {@code path} gives its name in the layer ({@code /etc/hostname}),
+     * computed only if asked for (it walks the index). Used to profile which files a workload touches.
+     */
+    default void opened(java.util.function.Supplier<String> path) {
+    }
+
     /** A read of a regular file returned {@code bytes} after {@code nanos} (cache hits included). */
     default void read(int bytes, long nanos) {
     }

@@ -147,6 +147,9 @@ public final class LayerFileSystem {
         if ((flags & 3) != 0) {
             throw new FsException(Errno.EROFS, "read-only filesystem");
         }
+        if (node < index.nodeCount() && (index.mode(node) & S_IFMT) == S_IFREG) {
+            events.opened(() -> index.pathOf(node));
+        }
     }
 
     /**
