@@ -67,6 +67,11 @@ final class OptimizeCommand implements Callable<Integer> {
             description = "Stop profiling after this long if the workload has not exited (default: ${DEFAULT-VALUE}).")
     int period;
 
+    @Option(names = "--wait-on-line", paramLabel = "TEXT",
+            description = "Stop profiling as soon as the workload prints a line containing TEXT on stdout (a "
+                    + "server's ready message); --period still bounds the wait.")
+    String waitOnLine;
+
     @Option(names = "--entrypoint", paramLabel = "JSON",
             description = "Entrypoint as a JSON array, instead of the image's (drops the image's command too).")
     String entrypoint;
@@ -151,9 +156,11 @@ final class OptimizeCommand implements Callable<Integer> {
                             throw new ParameterException(cl, e.getMessage());
                         }
                         err.println("estargz optimize: running " + workload.args() + " for at most " + period + " s");
-                        ProfiledRun.Outcome o = ProfiledRun.run(workload, rootfs.path(), work, Duration.ofSeconds(period));
+                        ProfiledRun.Outcome o = ProfiledRun.run(workload, rootfs.path(), work,
+                                Duration.ofSeconds(period), waitOnLine);
                         err.println(String.format(Locale.ROOT, "estargz optimize: the workload %s after %.1f s; "
-                                + "%d files opened", o.exited() ? "exited with " + o.exitCode() : "was stopped",
+                                + "%d files opened", o.exited() ? "exited with " + o.exitCode()
+                                        : o.lineSeen() ? "printed \"" + waitOnLine + "\" and was stopped" : "was stopped",
                                 o.took().toMillis() / 1000.0, record.paths().size()));
                     }
                     unmounted = true;

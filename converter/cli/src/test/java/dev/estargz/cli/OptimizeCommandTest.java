@@ -132,6 +132,14 @@ class OptimizeCommandTest {
         assertTrue(r.stderr().contains("was stopped"), r.stderr());
     }
 
+    @Test
+    void aServerIsProfiledUntilItPrintsItsReadyLine() throws Exception {
+        Cli.Result r = Cli.run("optimize", "--period", "300", "--wait-on-line", "ready to serve",
+                "--entrypoint", "[\"/bin/sh\",\"-c\"]", "--args", "[\"echo booting; echo ready to serve; sleep 600\"]",
+                registry.host() + "/src/opt:v1", registry.host() + "/opt/server:v1").ok();
+        assertTrue(r.stderr().contains("printed \"ready to serve\" and was stopped"), r.stderr());
+    }
+
     private static boolean has(List<JsonNode> lines, String path, int layer) {
         return lines.stream().anyMatch(l -> l.get("path").asText().equals(path) && l.get("layerIndex").asInt() == layer);
     }
