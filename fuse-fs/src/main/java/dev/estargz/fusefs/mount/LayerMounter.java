@@ -4,6 +4,7 @@ import dev.estargz.fusefs.cache.ChunkCache;
 import dev.estargz.fusefs.fetch.OnDemandEvents;
 import dev.estargz.fusefs.fuse.FuseMount;
 import java.io.IOException;
+import java.util.concurrent.Semaphore;
 import java.nio.file.Path;
 
 /**
@@ -11,8 +12,11 @@ import java.nio.file.Path;
  * one chunk cache between all the layers it serves.
  */
 public final class LayerMounter {
+    private static final int BACKGROUND_BATCHES_AT_ONCE = 2;
     private final ChunkCache cache;
     private final FsOptions options;
+    /** Layers whose background fetch may hold a batch at once (each batch is one request of up to 4 MiB). */
+    private final Semaphore backgroundSlots = new Semaphore(BACKGROUND_BATCHES_AT_ONCE);
 
     public LayerMounter(ChunkCache cache, FsOptions options) {
         this.cache = cache;
@@ -21,7 +25,7 @@ public final class LayerMounter {
 
     /** Opens a layer without mounting it (tests, benchmarks, recording, prefetching ahead). */
     public OpenedLayer open(LayerSource source) throws IOException {
-        return OpenedLayer.open(source, cache, options, OnDemandEvents.NONE);
+        return OpenedLayer.open(source, cache, options, OnDemandEvents.NONE, backgroundSlots);
     }
 
     /**
@@ -37,7 +41,7 @@ public final class LayerMounter {
 
     /** As {@link #mount(LayerSource, Path)}, telling {@code events} what on-demand reads do. */
     public MountedLayer mount(LayerSource source, Path dir, OnDemandEvents events) throws IOException {
-        OpenedLayer layer = OpenedLayer.open(source, cache, options, events);
+        OpenedLayer layer = OpenedLayer.open(source, cache, options, events, backgroundSlots);
         try {
             return new MountedLayer(layer, FuseMount.mount(layer.fileSystem(), dir, options.fuse()));
         } catch (IOException | RuntimeException e) {

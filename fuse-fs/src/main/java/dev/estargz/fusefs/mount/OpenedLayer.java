@@ -10,6 +10,7 @@ import dev.estargz.fusefs.index.LayerIndex;
 import dev.estargz.fusefs.prefetch.LayerPrefetch;
 import dev.estargz.registry.ByteRange;
 import java.io.IOException;
+import java.util.concurrent.Semaphore;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -56,8 +57,8 @@ public final class OpenedLayer implements AutoCloseable {
      * @throws dev.estargz.format.InvalidLayerException when the layer is not a valid eStargz layer or its TOC does
      *                                                  not match the promised digest
      */
-    static OpenedLayer open(LayerSource source, ChunkCache cache, FsOptions options, OnDemandEvents events)
-            throws IOException {
+    static OpenedLayer open(LayerSource source, ChunkCache cache, FsOptions options, OnDemandEvents events,
+            Semaphore backgroundSlots) throws IOException {
         String name = source.layerDigest().toString();
         long t0 = System.nanoTime();
         EStargzReader reader = EStargzReader.open(source.blob(), new ReaderOptions(ReaderOptions.DEFAULT_TAIL_SIZE,
@@ -76,7 +77,7 @@ public final class OpenedLayer implements AutoCloseable {
         ChunkFetcher fetcher = new ChunkFetcher(name, source.blob(), index, reader.codec(), cache, options.fetch(),
                 events);
         LayerPrefetch prefetch = new LayerPrefetch(shortDigest(source), fetcher, prefetchEnd,
-                !options.noBackgroundFetch(), options.backgroundBandwidth());
+                !options.noBackgroundFetch(), options.backgroundBandwidth(), backgroundSlots);
         OpenedLayer layer = new OpenedLayer(source, blobSize, metadata, index, fetcher, prefetch, options, events);
         LOG.info("{}: opened ({} TOC entries, {} chunks, index {} bytes, prefetch {} bytes) in {} ms", name,
                 index.tocEntries(), index.chunkCount(), index.heapBytes(), prefetchEnd,

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +28,7 @@ public final class LayerPrefetch implements AutoCloseable {
     private final long prefetchEnd;
     private final boolean background;
     private final long bytesPerSecond;
+    private final Semaphore backgroundSlots;
     private final Thread thread;
     private final CountDownLatch prefetched = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
@@ -37,10 +39,14 @@ public final class LayerPrefetch implements AutoCloseable {
      * @param prefetchEnd    end of the prioritised region in the blob; 0 for none
      * @param background     whether to fetch the whole rest of the blob afterwards
      * @param bytesPerSecond cap for the background fetch; 0 for none
+     * @param backgroundSlots shared by the layers of one mounter: a background batch is fetched only while holding
+     *                        a slot, so many layers mounted at once do not all hold a batch in memory and split the
+     *                        link between them
      */
     public LayerPrefetch(String layer, ChunkFetcher fetcher, long prefetchEnd, boolean background,
-            long bytesPerSecond) {
+            long bytesPerSecond, Semaphore backgroundSlots) {
         this.layer = layer;
+        this.backgroundSlots = backgroundSlots;
         this.fetcher = fetcher;
         this.prefetchEnd = prefetchEnd;
         this.background = background;
@@ -112,12 +118,15 @@ public final class LayerPrefetch implements AutoCloseable {
 
     private long fetchBatch(List<Integer> batch) throws InterruptedException {
         for (int attempt = 1; attempt <= MAX_ATTEMPTS && !closed; attempt++) {
+            backgroundSlots.acquire();
             try {
                 return fetcher.fillChunks(batch);
             } catch (IOException e) {
                 LOG.warn("{}: background fetch attempt {} failed: {}", layer, attempt, e.getMessage());
-                backoff(attempt);
+            } finally {
+                backgroundSlots.release();
             }
+            backoff(attempt);
         }
         return 0;
     }
