@@ -4,11 +4,12 @@
 #   lazy:   ctr-remote images rpull --plain-http --snapshotter stargz (our daemon) + ctr run --snapshotter stargz
 # for an image of the cached debootstrap minbase layer + busybox on top, pushed to a private docker-registry as
 # plain gzip (legacy) and as eStargz made by `estargz convert` registry -> registry (lazy; "lazy-opt" is the same
-# conversion with --prioritized-files naming what the command reads). The registry is reached through the
+# conversion with --prioritized-files naming what the command reads; "optimized" is `estargz optimize` profiling
+# the command itself). The registry is reached through the
 # simulated slow link (bench/.../SlowLinkMain), one fresh link per sample so its byte counters belong to it.
 # Every sample gets a fresh containerd root/state/namespace and (lazy) a fresh daemon root, all under one
 # scratch directory. Samples interleave the variants. Prints medians per phase and lazy/legacy ratios.
-#   RTT_MS=20 MBIT=100 SAMPLES=3 VARIANTS="legacy lazy lazy-opt" bench/run-cold-start-bench.sh
+#   RTT_MS=20 MBIT=100 SAMPLES=3 VARIANTS="legacy lazy lazy-opt optimized" bench/run-cold-start-bench.sh
 # Needs root (containerd, runc, FUSE), docker-registry, skopeo, ctr-remote, python3, and the built jars:
 #   ./mvnw -q -B install -pl converter/cli,snapshotter,bench -am -DskipTests (or BUILD=1)
 set -euo pipefail
@@ -16,7 +17,7 @@ root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 RTT_MS=${RTT_MS:-20}
 MBIT=${MBIT:-100}
 SAMPLES=${SAMPLES:-3}
-VARIANTS=${VARIANTS:-legacy lazy lazy-opt}
+VARIANTS=${VARIANTS:-legacy lazy lazy-opt optimized}
 CMD=${CMD:-cat /etc/os-release; ls /usr/bin | wc -l}
 work=$(mktemp -d /tmp/estargz-coldstart.XXXXXX)
 . "$root/bench/harness-lib.sh"
@@ -59,6 +60,16 @@ t1=$(now)
 case " $VARIANTS " in *" lazy-opt "*)
     "$root/bin/estargz" convert --prioritized-files "$work/prioritized.txt" "$reg/bench/legacy:v1" \
         "$reg/bench/lazy-opt:v1" > "$work/convert-opt.out" ;;
+esac
+case " $VARIANTS " in *" optimized "*)
+    # the same command profiled by `estargz optimize` instead of a hand-made list
+    t2=$(now)
+    "$root/bin/estargz" optimize --entrypoint '[]' \
+        --args "$(python3 -c 'import json, sys; print(json.dumps(["sh", "-c", sys.argv[1]]))' "$CMD")" \
+        --record-out "$work/optimize-record.json" "$reg/bench/legacy:v1" "$reg/bench/optimized:v1" \
+        > "$work/convert-optimized.out" 2> "$work/optimize.err"
+    echo "estargz optimize took $(python3 -c "print('%.1f' % ($(now) - $t2))") s and recorded" \
+         "$(wc -l < "$work/optimize-record.json") opened files" ;;
 esac
 echo "image: debootstrap minbase + busybox, $(python3 -c "import os; print(os.path.getsize('$(debootstrap_layer)') + os.path.getsize('$(busybox_layer)'))") bytes gzip;" \
      "estargz convert took $(python3 -c "print('%.1f' % ($t1 - $t0))") s; link RTT ${RTT_MS} ms, ${MBIT} Mbit/s;" \
