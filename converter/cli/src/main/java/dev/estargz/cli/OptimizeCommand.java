@@ -121,7 +121,6 @@ final class OptimizeCommand implements Callable<Integer> {
                 : Path.of(System.getProperty("java.io.tmpdir")), "estargz-optimize-");
         AccessRecord record = new AccessRecord();
         Digest profiled;
-        boolean unmounted = false;
         try {
             try (RegistryClient client = imageOptions.registry.client()) {
                 ImageConverter converter = new ImageConverter(client);
@@ -157,13 +156,16 @@ final class OptimizeCommand implements Callable<Integer> {
                         }
                         err.println("estargz optimize: running " + workload.args() + " for at most " + period + " s");
                         ProfiledRun.Outcome o = ProfiledRun.run(workload, rootfs.path(), work,
-                                Duration.ofSeconds(period), waitOnLine);
+                                Duration.ofSeconds(period), waitOnLine, record::start);
                         err.println(String.format(Locale.ROOT, "estargz optimize: the workload %s after %.1f s; "
-                                + "%d files opened", o.exited() ? "exited with " + o.exitCode()
+                                + "%d files opened", o.exited() ? "exited"
                                         : o.lineSeen() ? "printed \"" + waitOnLine + "\" and was stopped" : "was stopped",
                                 o.took().toMillis() / 1000.0, record.paths().size()));
+                        if (record.paths().isEmpty()) {
+                            throw new IOException("the workload opened no file of the image (its output is "
+                                    + "above): nothing to optimise by");
+                        }
                     }
-                    unmounted = true;
                 }
             }
             if (recordOut != null) {
@@ -173,10 +175,10 @@ final class OptimizeCommand implements Callable<Integer> {
             return new ImageConvert(cl, imageOptions, prioritised, CompressionOptions.levelGiven(cl), output.json)
                     .run(src, dst);
         } finally {
-            if (unmounted) {
+            if (!mountedUnder(work)) {
                 deleteRecursively(work);
             } else {
-                err.println("estargz optimize: left " + work + " in place (its mounts may not all be gone)");
+                err.println("estargz optimize: left " + work + " in place: something is still mounted under it");
             }
         }
     }
@@ -241,6 +243,22 @@ final class OptimizeCommand implements Callable<Integer> {
         Descriptor d = index.select(Platform.current()).orElseThrow(() -> new IOException(
                 "the image has no " + Platform.current() + " manifest to profile"));
         return (ImageManifest) image.manifest(d).document();
+    }
+
+    /** True when /proc/self/mountinfo lists a mount point at or under {@code dir}. */
+    private static boolean mountedUnder(Path dir) {
+        try {
+            String prefix = dir.toRealPath().toString();
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                String[] f = line.split(" ");
+                if (f.length > 4 && (f[4].equals(prefix) || f[4].startsWith(prefix + "/"))) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            return true; // cannot tell: keep it
+        }
     }
 
     private static void deleteRecursively(Path dir) {

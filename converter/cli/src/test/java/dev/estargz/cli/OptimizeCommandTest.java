@@ -100,7 +100,7 @@ class OptimizeCommandTest {
         Cli.Result r = Cli.run("optimize", "--json", "--period", "60", "--record-out", record.toString(),
                 "--entrypoint", "[\"/bin/sh\",\"-c\"]", "--args", "[\"cat /app/hello.txt\"]",
                 registry.host() + "/src/opt:v1", dst).ok();
-        assertTrue(r.stderr().contains("exited with 0"), r.stderr());
+        assertTrue(r.stderr().contains("the workload exited after"), r.stderr());
         JsonNode summary = JSON.readTree(r.stdout());
         assertEquals(dst, summary.get("destination").asText());
 
@@ -111,6 +111,8 @@ class OptimizeCommandTest {
         assertTrue(has(lines, "app/hello.txt", 1), lines.toString());
         assertTrue(has(lines, "bin/busybox", 0), "the shell binary, from the busybox layer: " + lines);
         assertTrue(lines.stream().noneMatch(l -> l.get("path").asText().contains("unused")), lines.toString());
+        assertTrue(lines.stream().noneMatch(l -> l.get("path").asText().equals("etc/group")),
+                "runc reads /etc/group while it creates the container; that is not the workload: " + lines);
         for (JsonNode l : lines) {
             assertEquals(source.manifestDigest().toString(), l.get("manifestDigest").asText());
         }
@@ -134,10 +136,18 @@ class OptimizeCommandTest {
 
     @Test
     void aServerIsProfiledUntilItPrintsItsReadyLine() throws Exception {
-        Cli.Result r = Cli.run("optimize", "--period", "300", "--wait-on-line", "ready to serve",
+        Cli.Result r = Cli.run("optimize", "--period", "120", "--wait-on-line", "ready to serve",
                 "--entrypoint", "[\"/bin/sh\",\"-c\"]", "--args", "[\"echo booting; echo ready to serve; sleep 600\"]",
                 registry.host() + "/src/opt:v1", registry.host() + "/opt/server:v1").ok();
         assertTrue(r.stderr().contains("printed \"ready to serve\" and was stopped"), r.stderr());
+    }
+
+    @Test
+    void aWorkloadThatCannotStartIsAnErrorNotASilentConversion() {
+        Cli.Result r = Cli.run("optimize", "--entrypoint", "[\"/no/such/binary\"]",
+                registry.host() + "/src/opt:v1", registry.host() + "/opt/broken:v1");
+        assertEquals(1, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains("runc could not create the container"), r.stderr());
     }
 
     private static boolean has(List<JsonNode> lines, String path, int layer) {

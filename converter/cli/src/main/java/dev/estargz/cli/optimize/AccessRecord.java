@@ -28,9 +28,18 @@ public final class AccessRecord {
 
     private final List<Entry> entries = new ArrayList<>();
     private final Set<Entry> seen = new HashSet<>();
+    private boolean recording;
+
+    /** From now on opens are recorded (before, the runtime setting up the container opens files too). */
+    public synchronized void start() {
+        recording = true;
+    }
 
     /** Records an open of {@code path} (absolute in the layer) in layer {@code layerIndex}; repeats are ignored. */
     public synchronized void opened(int layerIndex, String path) {
+        if (!recording) {
+            return;
+        }
         Entry e = new Entry(path.startsWith("/") ? path.substring(1) : path, layerIndex);
         if (seen.add(e)) {
             entries.add(e);
