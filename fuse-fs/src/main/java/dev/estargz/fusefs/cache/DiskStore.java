@@ -105,12 +105,12 @@ final class DiskStore {
         return lru.containsKey(key);
     }
 
-    /** The chunk's bytes, or null when absent or (with verification on) no longer matching its name. */
     /** Chunk files read so far. */
     long loads() {
         return loads.get();
     }
 
+    /** The chunk's bytes, or null when absent or (with verification on) no longer matching its name. */
     byte[] get(String key) {
         synchronized (this) {
             if (lru.get(key) == null) { // get, not containsKey: it moves the entry to the recent end

@@ -93,14 +93,14 @@ public final class ChunkFetcher implements AutoCloseable {
      * one file that a read spans), fetching the missing ones together.
      */
     public byte[][] chunks(int first, int last) throws IOException {
-        return chunks(first, last, last + 1);
+        return chunks(first, last, 0);
     }
 
     /**
-     * As {@link #chunks(int, int)}, for a read of a file whose chunks end before chunk {@code fileEnd}: an in-order
-     * read reads ahead further inside that file than past its end.
+     * As {@link #chunks(int, int)}, for a read of a file that goes on for {@code fileBytesAfter} uncompressed bytes
+     * after chunk {@code last}: an in-order read reads ahead further inside that file than past its end.
      */
-    public byte[][] chunks(int first, int last, int fileEnd) throws IOException {
+    public byte[][] chunks(int first, int last, long fileBytesAfter) throws IOException {
         int n = last - first + 1;
         byte[][] out = new byte[n][];
         List<CompletableFuture<byte[]>> waits = new ArrayList<>(n);
@@ -139,7 +139,7 @@ public final class ChunkFetcher implements AutoCloseable {
             submit(List.copyOf(claimed));
         }
         if (first > 0 && isPresent(first - 1)) {
-            readAhead(last, fileEnd);
+            readAhead(last, fileBytesAfter);
         }
         long deadline = System.nanoTime() + options.timeout().toNanos();
         waiting.incrementAndGet();
@@ -186,7 +186,7 @@ public final class ChunkFetcher implements AutoCloseable {
      * a window is missing ahead. Runs once per chunk read (the kernel reads a big chunk in many pieces) and leaves
      * one pool thread free for foreground misses.
      */
-    private void readAhead(int last, int fileEnd) {
+    private void readAhead(int last, long fileBytesAfter) {
         if (last + 1 >= index.chunkCount() || lastReadAhead.getAndSet(last) == last) {
             return;
         }
@@ -199,15 +199,17 @@ public final class ChunkFetcher implements AutoCloseable {
         List<Integer> missing = new ArrayList<>();
         int scanEnd = Math.min(index.chunkCount(), last + 1 + MAX_READ_AHEAD_SCAN);
         boolean blockedByBigChunk = false;
+        long inFile = fileBytesAfter; // the file's chunks follow `last` in the table until these bytes are used up
         int c = last + 1;
         for (; c < scanEnd; c++) {
             int len = index.chunkCompressedLength(c);
-            long limit = c < fileEnd ? fileBudget : crossBudget;
+            long limit = inFile > 0 ? fileBudget : crossBudget;
             if (scanned + len > limit) {
                 blockedByBigChunk = len > limit / 2; // waiting for the reader to come closer will not help
                 break;
             }
             scanned += len;
+            inFile -= index.chunkSize(c);
             if (!isPresent(c) && !inflight.containsKey(c)) {
                 missing.add(c);
                 missingBytes += len;
@@ -245,28 +247,32 @@ public final class ChunkFetcher implements AutoCloseable {
         aheadJobs.incrementAndGet();
         readAheadChunks.addAndGet(job.size());
         List<Integer> copy = List.copyOf(job);
-        try {
-            pool.execute(() -> {
-                try {
-                    runJob(copy, false);
-                } finally {
-                    aheadJobs.decrementAndGet();
-                }
-            });
-        } catch (RejectedExecutionException e) {
+        boolean queued = execute(copy, () -> {
+            try {
+                runJob(copy, false);
+            } finally {
+                aheadJobs.decrementAndGet();
+            }
+        });
+        if (!queued) {
             aheadJobs.decrementAndGet();
-            fail(copy, new ChunkUnavailableException(layer, index.chunkCompressedOffset(copy.get(0)),
-                    "layer is being unmounted", e));
         }
     }
 
     /** Runs a reader's job on the pool. */
     private void submit(List<Integer> job) {
+        execute(job, () -> runJob(job, true));
+    }
+
+    /** Queues {@code work} for {@code job}; when the pool is shut (unmount) fails the job's waiters and says so. */
+    private boolean execute(List<Integer> job, Runnable work) {
         try {
-            pool.execute(() -> runJob(job, true));
+            pool.execute(work);
+            return true;
         } catch (RejectedExecutionException e) {
             fail(job, new ChunkUnavailableException(layer, index.chunkCompressedOffset(job.get(0)),
                     "layer is being unmounted", e));
+            return false;
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.estargz.fusefs.fetch;
 
+import java.util.function.Supplier;
+
 /**
  * What a mounted layer's on-demand reads did, for metrics (the reference's {@code read_on_demand} and
  * {@code on_demand_*} operations). Called on FUSE and fetch threads, so implementations must be cheap and
@@ -14,7 +16,7 @@ public interface OnDemandEvents {
      * A regular file of the layer was opened; {@code path} gives its name in the layer ({@code /etc/hostname}),
      * computed only if asked for (it walks the index). Used to profile which files a workload touches.
      */
-    default void opened(java.util.function.Supplier<String> path) {
+    default void opened(Supplier<String> path) {
     }
 
     /** A read of a regular file returned {@code bytes} after {@code nanos} (cache hits included). */

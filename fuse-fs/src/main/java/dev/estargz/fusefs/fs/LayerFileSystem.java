@@ -147,7 +147,7 @@ public final class LayerFileSystem {
         if ((flags & 3) != 0) {
             throw new FsException(Errno.EROFS, "read-only filesystem");
         }
-        if (node < index.nodeCount() && (index.mode(node) & S_IFMT) == S_IFREG) {
+        if (node < index.nodeCount() && index.isRegular(node)) {
             events.opened(() -> index.pathOf(node));
         }
     }
@@ -192,14 +192,10 @@ public final class LayerFileSystem {
             chunkStart += index.chunkSize(c);
             c++;
         }
-        // Where the file's chunks end, so that read-ahead knows how far the file goes.
-        int fileEnd = c + 1;
-        for (long s = chunkStart + index.chunkSize(c); s < fileSize && fileEnd < index.chunkCount(); fileEnd++) {
-            s += index.chunkSize(fileEnd);
-        }
         byte[][] chunks;
         try {
-            chunks = fetcher.chunks(first, c, fileEnd);
+            // what of the file lies after the last chunk read, so that read-ahead knows how far the file goes
+            chunks = fetcher.chunks(first, c, fileSize - chunkStart - index.chunkSize(c));
         } catch (IOException e) {
             throw new FsException(Errno.EIO, "layer " + layer + ": reading " + index.pathOf(node) + " at offset "
                     + offset + ": " + e.getMessage(), e);

@@ -4,8 +4,8 @@ import dev.estargz.fusefs.cache.ChunkCache;
 import dev.estargz.fusefs.fetch.OnDemandEvents;
 import dev.estargz.fusefs.fuse.FuseMount;
 import java.io.IOException;
-import java.util.concurrent.Semaphore;
 import java.nio.file.Path;
+import java.util.concurrent.Semaphore;
 
 /**
  * Serves eStargz layers lazily: the entry point for the snapshotter and {@code estargz mount}. One instance shares

@@ -1,11 +1,11 @@
 package dev.estargz.snapshotter.daemon;
 
 import dev.estargz.fusefs.cache.ChunkCache;
+import dev.estargz.fusefs.fetch.OnDemandEvents;
 import dev.estargz.fusefs.mount.LayerState;
 import dev.estargz.registry.Digest;
 import dev.estargz.snapshotter.remote.stargz.LayerEvents;
 import dev.estargz.snapshotter.remote.stargz.StargzLayerMounter;
-import dev.estargz.fusefs.fetch.OnDemandEvents;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
 import io.prometheus.metrics.core.metrics.Gauge;
