@@ -143,9 +143,7 @@ public final class RegistryBlobSource implements BlobSource {
         boolean multi = batch.size() > 1;
         Boolean direct = fetchDirect(batch, got);
         boolean refused = direct != null ? direct : transport.firstAnswering(endpoints, ep -> {
-            RegistryRequest req = RegistryRequest.get(ep.url(repository.repository() + "/blobs/" + digest),
-                    Headers.of("Range", RangePlan.header(batch)), List.of(scope()), repository.toString(),
-                    digest.toString());
+            RegistryRequest req = rangeRequest(ep.url(repository.repository() + "/blobs/" + digest), batch);
             return transport.call(ep, req, r -> handle(ep, req, r, batch, got));
         });
         if (refused) {
@@ -175,8 +173,7 @@ public final class RegistryBlobSource implements BlobSource {
             redirect.compareAndSet(rd, null);
             return null;
         }
-        RegistryRequest req = RegistryRequest.get(rd.url(), Headers.of("Range", RangePlan.header(batch)),
-                List.of(scope()), repository.toString(), digest.toString());
+        RegistryRequest req = rangeRequest(rd.url(), batch);
         try {
             return transport.call(rd.endpoint(), req, r -> handle(rd.endpoint(), req, r, batch, got));
         } catch (IOException | RuntimeException e) {
@@ -185,6 +182,12 @@ public final class RegistryBlobSource implements BlobSource {
                     rd.url().host(), e.getMessage());
             return null;
         }
+    }
+
+    /** A GET of this blob's ranges at {@code url} (the registry's blob URL, or where it redirected). */
+    private RegistryRequest rangeRequest(HttpUrl url, List<ByteRange> batch) {
+        return RegistryRequest.get(url, Headers.of("Range", RangePlan.header(batch)), List.of(scope()),
+                repository.toString(), digest.toString());
     }
 
     /** Remembers where the registry redirected a blob GET that was answered, unless it was a downgrade to http. */
