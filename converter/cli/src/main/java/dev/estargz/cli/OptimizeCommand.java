@@ -8,6 +8,7 @@ import dev.estargz.cli.optimize.ProfiledRootfs;
 import dev.estargz.cli.optimize.ProfiledRun;
 import dev.estargz.cli.optimize.Workload;
 import dev.estargz.format.writer.ConvertOptions;
+import dev.estargz.fusefs.fuse.MountTable;
 import dev.estargz.image.ImageConvertOptions;
 import dev.estargz.image.ImageConvertResult;
 import dev.estargz.image.ImageConverter;
@@ -119,54 +120,11 @@ final class OptimizeCommand implements Callable<Integer> {
         PrintWriter err = cl.getErr();
         Path work = Files.createTempDirectory(imageOptions.tempDir != null ? imageOptions.tempDir
                 : Path.of(System.getProperty("java.io.tmpdir")), "estargz-optimize-");
-        AccessRecord record = new AccessRecord();
-        Digest profiled;
         try {
+            AccessRecord record = new AccessRecord();
+            Digest profiled;
             try (RegistryClient client = imageOptions.registry.client()) {
-                ImageConverter converter = new ImageConverter(client);
-                ImageLocation layout = ImageLocation.parse("oci:" + work.resolve("layout"));
-                ImageConvertOptions asIs = ImageConvertOptions.defaults().withPlatforms(List.of(Platform.current()))
-                        .withFormat(OutputFormat.ESTARGZ).withOci(true).withParallelLayers(imageOptions.parallelLayers)
-                        .withWorkDir(work).withLayerOptions(ConvertOptions.defaults().withCompressionLevel(1)
-                                .withPrioritizedFiles(List.of(), true));
-                err.println("estargz optimize: converting " + src + " (" + Platform.current() + ") for profiling");
-                ProgressPrinter progress = new ProgressPrinter(err, System.console() != null);
-                ImageConvertResult asConverted;
-                try {
-                    asConverted = converter.convert(from, layout, asIs, progress);
-                } finally {
-                    progress.finish();
-                }
-                profiled = sourceManifest(asConverted);
-                try (ImageSource image = converter.openSource(layout)) {
-                    ImageManifest manifest = hostManifest(image);
-                    JsonNode config = JSON.readTree(image.smallBlob(manifest.config()));
-                    List<ProfiledRootfs.Layer> layers = new ArrayList<>();
-                    for (Descriptor d : manifest.layers()) {
-                        layers.add(new ProfiledRootfs.Layer(image.openBlob(d), d.digest(),
-                                Digest.parse(d.annotations().get(LayerAnnotations.TOC_DIGEST))));
-                    }
-                    try (ProfiledRootfs rootfs = ProfiledRootfs.mount(layers, work, record);
-                         UnmountOnExit guard = new UnmountOnExit(rootfs)) {
-                        Workload workload;
-                        try {
-                            workload = Workload.of(config, entry, arguments, env, cwd, user, rootfs.path());
-                        } catch (IllegalArgumentException e) {
-                            throw new ParameterException(cl, e.getMessage());
-                        }
-                        err.println("estargz optimize: running " + workload.args() + " for at most " + period + " s");
-                        ProfiledRun.Outcome o = ProfiledRun.run(workload, rootfs.path(), work,
-                                Duration.ofSeconds(period), waitOnLine, record::start);
-                        err.println(String.format(Locale.ROOT, "estargz optimize: the workload %s after %.1f s; "
-                                + "%d files opened", o.exited() ? "exited"
-                                        : o.lineSeen() ? "printed \"" + waitOnLine + "\" and was stopped" : "was stopped",
-                                o.took().toMillis() / 1000.0, record.paths().size()));
-                        if (record.paths().isEmpty()) {
-                            throw new IOException("the workload opened no file of the image (its output is "
-                                    + "above): nothing to optimise by");
-                        }
-                    }
-                }
+                profiled = profile(new ImageConverter(client), from, work, record, entry, arguments, err);
             }
             if (recordOut != null) {
                 record.write(recordOut, profiled);
@@ -180,6 +138,65 @@ final class OptimizeCommand implements Callable<Integer> {
             } else {
                 err.println("estargz optimize: left " + work + " in place: something is still mounted under it");
             }
+        }
+    }
+
+    /**
+     * Converts the host's platform of {@code from} as is into a layout under {@code work}, mounts it and runs the
+     * workload on it, recording what it opens into {@code record}.
+     *
+     * @return the digest of the source manifest that was profiled (what the record names, as the reference's does)
+     */
+    private Digest profile(ImageConverter converter, ImageLocation from, Path work, AccessRecord record,
+            List<String> entry, List<String> arguments, PrintWriter err) throws IOException {
+        ImageLocation layout = ImageLocation.parse("oci:" + work.resolve("layout"));
+        ImageConvertOptions asIs = ImageConvertOptions.defaults().withPlatforms(List.of(Platform.current()))
+                .withFormat(OutputFormat.ESTARGZ).withOci(true).withParallelLayers(imageOptions.parallelLayers)
+                .withWorkDir(work).withLayerOptions(ConvertOptions.defaults().withCompressionLevel(1)
+                        .withPrioritizedFiles(List.of(), true));
+        err.println("estargz optimize: converting " + src + " (" + Platform.current() + ") for profiling");
+        ProgressPrinter progress = new ProgressPrinter(err, System.console() != null);
+        ImageConvertResult asConverted;
+        try {
+            asConverted = converter.convert(from, layout, asIs, progress);
+        } finally {
+            progress.finish();
+        }
+        try (ImageSource image = converter.openSource(layout)) {
+            ImageManifest manifest = hostManifest(image);
+            JsonNode config = JSON.readTree(image.smallBlob(manifest.config()));
+            List<ProfiledRootfs.Layer> layers = new ArrayList<>();
+            for (Descriptor d : manifest.layers()) {
+                layers.add(new ProfiledRootfs.Layer(image.openBlob(d), d.digest(),
+                        Digest.parse(d.annotations().get(LayerAnnotations.TOC_DIGEST))));
+            }
+            try (ProfiledRootfs rootfs = ProfiledRootfs.mount(layers, work, record);
+                 UnmountOnExit guard = new UnmountOnExit(rootfs)) {
+                run(config, rootfs, work, record, entry, arguments, err);
+            }
+        }
+        return sourceManifest(asConverted);
+    }
+
+    /** Runs the workload on the mounted image and reports how it ended; an error when it opened nothing. */
+    private void run(JsonNode config, ProfiledRootfs rootfs, Path work, AccessRecord record, List<String> entry,
+            List<String> arguments, PrintWriter err) throws IOException {
+        Workload workload;
+        try {
+            workload = Workload.of(config, entry, arguments, env, cwd, user, rootfs.path());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(output.commandLine(), e.getMessage());
+        }
+        err.println("estargz optimize: running " + workload.args() + " for at most " + period + " s");
+        ProfiledRun.Outcome o = ProfiledRun.run(workload, rootfs.path(), work, Duration.ofSeconds(period),
+                waitOnLine, record::start);
+        String how = o.exited() ? "exited"
+                : o.lineSeen() ? "printed \"" + waitOnLine + "\" and was stopped" : "was stopped";
+        err.println(String.format(Locale.ROOT, "estargz optimize: the workload %s after %.1f s; %d files opened", how,
+                o.took().toMillis() / 1000.0, record.paths().size()));
+        if (record.paths().isEmpty()) {
+            throw new IOException("the workload opened no file of the image (its output is above): nothing to "
+                    + "optimise by");
         }
     }
 
@@ -245,17 +262,11 @@ final class OptimizeCommand implements Callable<Integer> {
         return (ImageManifest) image.manifest(d).document();
     }
 
-    /** True when /proc/self/mountinfo lists a mount point at or under {@code dir}. */
+    /** True when something is mounted at or under {@code dir} (or the mount table cannot be read). */
     private static boolean mountedUnder(Path dir) {
         try {
-            String prefix = dir.toRealPath().toString();
-            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                String[] f = line.split(" ");
-                if (f.length > 4 && (f[4].equals(prefix) || f[4].startsWith(prefix + "/"))) {
-                    return true;
-                }
-            }
-            return false;
+            Path base = dir.toRealPath();
+            return MountTable.read().stream().anyMatch(m -> m.mountPoint().startsWith(base));
         } catch (IOException e) {
             return true; // cannot tell: keep it
         }
