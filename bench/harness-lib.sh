@@ -51,6 +51,15 @@ debootstrap_layer() {
     echo "$f"
 }
 
+# A generated layer of 3000 small text files (make-bench-image.py --gen), made on first use.
+text_layer() {
+    local f=$cache/bench/text-layer-v1.tar.gz
+    if [ ! -f "$f" ]; then
+        mkdir -p "$(dirname "$f")" && python3 "$root/bench/make-bench-image.py" --gen "$f.tmp" && mv "$f.tmp" "$f"
+    fi
+    echo "$f"
+}
+
 # start_registry: a plain-HTTP docker-registry on 127.0.0.1; sets $reg (host:port).
 start_registry() {
     local port
@@ -123,28 +132,37 @@ stop_detached() {
     kill -9 "$1" 2>/dev/null || true
 }
 
-# start_daemon DIR [CONFIG_LINES]: our snapshotter daemon with a private root, socket and fuse-manager socket
-# under DIR; sets $daemon_pid, $daemon_sock, $daemon_root.
+# start_daemon DIR [CONFIG_LINES] [KIND]: a snapshotter daemon with a private root, socket and fuse-manager socket
+# under DIR; sets $daemon_pid, $daemon_sock, $daemon_root. KIND "ours" (default) runs our daemon; "ref" runs the
+# reference containerd-stargz-grpc at $REF_DAEMON (default /opt/stargz-ref/bin/containerd-stargz-grpc, built by
+# ../shared/reference-daemon/build-ref.sh) with the same flags and config file.
+REF_DAEMON=${REF_DAEMON:-/opt/stargz-ref/bin/containerd-stargz-grpc}
+ref_daemon_present() { [ -x "$REF_DAEMON" ]; }
 start_daemon() {
-    local dir=$1
+    local dir=$1 kind=${3:-ours}
     daemon_sock=$dir/stargz.sock
     daemon_root=$dir/stargz-root
     mkdir -p "$daemon_root"
-    # top-level keys first: the [fuse_manager] table must come last
+    # top-level keys first: the [fuse_manager] table must come last (the reference ignores it)
     printf '%s\n[fuse_manager]\naddress = "%s"\n' "${2:-}" "$dir/fuse-manager.sock" > "$dir/stargz.toml"
-    # as bin/estargz-snapshotter, but from a copy of the jars taken once per run: other work may rebuild
-    # snapshotter/target while a harness runs (the fuse-manager is launched with the daemon's class path)
-    if [ ! -d "$work/snapshotter-jars" ]; then
-        mkdir -p "$work/snapshotter-jars"
-        cp -r "$root/snapshotter/target/snapshotter.jar" "$root/snapshotter/target/lib" "$work/snapshotter-jars/"
+    if [ "$kind" = ref ]; then
+        "$REF_DAEMON" -address "$daemon_sock" -root "$daemon_root" -config "$dir/stargz.toml" -log-level "${DAEMON_LOG_LEVEL:-info}" \
+            > "$dir/stargz.log" 2>&1 &
+    else
+        # as bin/estargz-snapshotter, but from a copy of the jars taken once per run: other work may rebuild
+        # snapshotter/target while a harness runs (the fuse-manager is launched with the daemon's class path)
+        if [ ! -d "$work/snapshotter-jars" ]; then
+            mkdir -p "$work/snapshotter-jars"
+            cp -r "$root/snapshotter/target/snapshotter.jar" "$root/snapshotter/target/lib" "$work/snapshotter-jars/"
+        fi
+        ESTARGZ_SNAPSHOTTER_JARS=$work/snapshotter-jars "$root/bin/estargz-snapshotter" -address "$daemon_sock" -root "$daemon_root" \
+            -config "$dir/stargz.toml" -log-level "${DAEMON_LOG_LEVEL:-info}" > "$dir/stargz.log" 2>&1 &
     fi
-    java ${JAVA_OPTS:--Xmx256m -XX:+UseSerialGC} -cp "$work/snapshotter-jars/snapshotter.jar:$work/snapshotter-jars/lib/*" \
-        dev.estargz.snapshotter.daemon.Main -address "$daemon_sock" -root "$daemon_root" -config "$dir/stargz.toml" \
-        -log-level info > "$dir/stargz.log" 2>&1 &
     daemon_pid=$!
     pids+=($daemon_pid)
-    for _ in $(seq 300); do [ -S "$daemon_sock" ] && return 0; sleep 0.1; done
-    echo "error: estargz-snapshotter did not serve" >&2; cat "$dir/stargz.log" >&2; exit 1
+    daemon_started=$(now)
+    for _ in $(seq 300); do [ -S "$daemon_sock" ] && return 0; sleep 0.02; done
+    echo "error: $kind snapshotter daemon did not serve" >&2; cat "$dir/stargz.log" >&2; exit 1
 }
 
 # stop_daemon DIR: SIGTERM the daemon, then the fuse-manager it left serving DIR (which unmounts the layers).

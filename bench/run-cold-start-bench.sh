@@ -18,6 +18,11 @@ RTT_MS=${RTT_MS:-20}
 MBIT=${MBIT:-100}
 SAMPLES=${SAMPLES:-3}
 VARIANTS=${VARIANTS:-legacy lazy lazy-opt optimized}
+# which daemons serve the lazy variants: ours, and the reference when it is built (ref; see harness-lib.sh)
+if [ -z "${DAEMONS:-}" ]; then
+    DAEMONS=ours
+    if [ -x "${REF_DAEMON:-/opt/stargz-ref/bin/containerd-stargz-grpc}" ]; then DAEMONS="ours ref"; fi
+fi
 CMD=${CMD:-cat /etc/os-release; ls /usr/bin | wc -l}
 work=$(mktemp -d /tmp/estargz-coldstart.XXXXXX)
 . "$root/bench/harness-lib.sh"
@@ -79,13 +84,16 @@ echo "command: sh -c '$CMD'"
 # --- samples ---
 results=$work/results.txt
 for s in $(seq "$SAMPLES"); do
-    for v in $VARIANTS; do
-        dir=$work/s$s-$v
+    for run in $(for v in $VARIANTS; do
+                     if [ "$v" = legacy ]; then echo legacy; else for d in $DAEMONS; do echo "$v@$d"; done; fi
+                 done); do
+        v=${run%@*} d=${run#*@}
+        dir=$work/s$s-${run/@/-}
         mkdir -p "$dir"
         daemon_sock= daemon_root=
-        if [ "$v" != legacy ]; then start_daemon "$dir"; fi
+        if [ "$v" != legacy ]; then start_daemon "$dir" "${DAEMON_CONFIG:-}" "$d"; fi
         start_containerd "$dir"
-        start_link "s$s-$v" "$reg"
+        start_link "s$s-${run/@/-}" "$reg"
         ref=$link/bench/$v:v1
         t0=$(now)
         if [ "$v" = legacy ]; then
@@ -98,14 +106,14 @@ for s in $(seq "$SAMPLES"); do
             read -r first end < <(first_output "$dir/run.out" "${ctr[@]}" run --rm --snapshotter stargz "$ref" \
                 "c$s" sh -c "$CMD")
         fi
-        stop_link "s$s-$v"
-        grep -q PRETTY_NAME "$dir/run.out" || { echo "error: $v sample $s: unexpected output:" >&2; cat "$dir/run.out" >&2; exit 1; }
+        stop_link "s$s-${run/@/-}"
+        grep -q PRETTY_NAME "$dir/run.out" || { echo "error: $run sample $s: unexpected output:" >&2; cat "$dir/run.out" >&2; exit 1; }
         pull=$(python3 -c "print('%.3f' % ($t1 - $t0))")
-        run=$(python3 -c "print('%.3f' % ($first - $t1))")
+        run_s=$(python3 -c "print('%.3f' % ($first - $t1))")
         total=$(python3 -c "print('%.3f' % ($first - $t0))")
-        echo "sample $s $v: pull ${pull}s, run to first output ${run}s, total ${total}s;" \
+        echo "sample $s $run: pull ${pull}s, run to first output ${run_s}s, total ${total}s;" \
              "link: $link_conns connections, $link_down bytes down, $link_up up (until the link closed after the run); load $(load_avg)"
-        echo "$v $pull $run $total $link_down" >> "$results"
+        echo "$run $pull $run_s $total $link_down" >> "$results"
         # tear down: containerd first (it stops using the snapshotter), then the daemon (unmounts its layers)
         stop_pid "$ctd_pid"
         if [ "$v" != legacy ]; then stop_daemon "$dir"; fi
@@ -120,9 +128,14 @@ for v, *nums in rows:
     by.setdefault(v, []).append([float(x) for x in nums])
 med = {v: [statistics.median(r[i] for r in rs) for i in range(4)] for v, rs in by.items()}
 print('\nmedians of %d samples (RTT %s ms, %s Mbit/s):' % (len(next(iter(by.values()))), sys.argv[2], sys.argv[3]))
-print('%-9s %9s %22s %9s %14s' % ('variant', 'pull s', 'run to first output s', 'total s', 'MB over link'))
+print('%-16s %9s %22s %9s %14s' % ('variant', 'pull s', 'run to first output s', 'total s', 'MB over link'))
 for v, m in med.items():
-    print('%-9s %9.2f %22.2f %9.2f %14.1f' % (v, m[0], m[1], m[2], m[3] / 1e6))
+    print('%-16s %9.2f %22.2f %9.2f %14.1f' % (v, m[0], m[1], m[2], m[3] / 1e6))
+for v, m in med.items():
+    if v.endswith('@ours') and v[:-5] + '@ref' in med:
+        R = med[v[:-5] + '@ref']
+        print('%s ours / reference: pull %.3f, run %.2f, total %.3f, bytes %.3f' % (v[:-5], m[0] / R[0], m[1] / R[1],
+              m[2] / R[2], m[3] / R[3]))
 if 'legacy' in med:
     L = med['legacy']
     for v, m in med.items():
