@@ -47,6 +47,7 @@ public final class ChunkFetcher implements AutoCloseable {
     private final ChunkCache cache;
     private final FetchOptions options;
     private final OnDemandEvents events;
+    private final ForegroundActivity activity;
     private final ExecutorService pool;
     private final ConcurrentHashMap<Integer, CompletableFuture<byte[]>> inflight = new ConcurrentHashMap<>();
     private final BitSet present;
@@ -60,8 +61,18 @@ public final class ChunkFetcher implements AutoCloseable {
 
     public ChunkFetcher(String layer, BlobSource blob, LayerIndex index, MemberCodec codec, ChunkCache cache,
             FetchOptions options, OnDemandEvents events) {
+        this(layer, blob, index, codec, cache, options, events, ForegroundActivity.none());
+    }
+
+    /**
+     * @param activity told when a reader waits for the registry, so that background work of every layer of the
+     *                 same mounter holds back meanwhile
+     */
+    public ChunkFetcher(String layer, BlobSource blob, LayerIndex index, MemberCodec codec, ChunkCache cache,
+            FetchOptions options, OnDemandEvents events, ForegroundActivity activity) {
         this.layer = layer;
         this.events = events;
+        this.activity = activity;
         this.blob = blob;
         this.index = index;
         this.codec = codec;
@@ -142,7 +153,15 @@ public final class ChunkFetcher implements AutoCloseable {
             readAhead(last, fileBytesAfter);
         }
         long deadline = System.nanoTime() + options.timeout().toNanos();
+        boolean missing = false;
+        for (byte[] b : out) {
+            missing |= b == null;
+        }
+        if (!missing) {
+            return out;
+        }
         waiting.incrementAndGet();
+        activity.readerWaiting();
         try {
             for (int i = 0; i < n; i++) {
                 if (out[i] == null) {
@@ -151,6 +170,7 @@ public final class ChunkFetcher implements AutoCloseable {
             }
         } finally {
             waiting.decrementAndGet();
+            activity.readerDone();
         }
         return out;
     }

@@ -1,6 +1,8 @@
 package dev.estargz.fusefs.mount;
 
+import dev.estargz.format.reader.EStargzReader;
 import dev.estargz.fusefs.cache.ChunkCache;
+import dev.estargz.fusefs.fetch.ForegroundActivity;
 import dev.estargz.fusefs.fetch.OnDemandEvents;
 import dev.estargz.fusefs.fuse.FuseMount;
 import java.io.IOException;
@@ -17,15 +19,26 @@ public final class LayerMounter {
     private final FsOptions options;
     /** Layers whose background fetch may hold a batch at once (each batch is one request of up to 4 MiB). */
     private final Semaphore backgroundSlots = new Semaphore(BACKGROUND_BATCHES_AT_ONCE);
+    private final ForegroundActivity activity;
 
+    /** A mounter whose background fetches run whenever no reader waits (tools serving one layer, tests). */
     public LayerMounter(ChunkCache cache, FsOptions options) {
+        this(cache, options, ForegroundActivity.none());
+    }
+
+    /**
+     * @param activity the foreground (mounts, checks, readers waiting) of every layer this mounter serves, shared
+     *                 with other mounters of the same process when they share the link
+     */
+    public LayerMounter(ChunkCache cache, FsOptions options, ForegroundActivity activity) {
         this.cache = cache;
         this.options = options;
+        this.activity = activity;
     }
 
     /** Opens a layer without mounting it (tests, benchmarks, recording, prefetching ahead). */
     public OpenedLayer open(LayerSource source) throws IOException {
-        return OpenedLayer.open(source, cache, options, OnDemandEvents.NONE, backgroundSlots);
+        return OpenedLayer.open(source, null, cache, options, OnDemandEvents.NONE, backgroundSlots, activity);
     }
 
     /**
@@ -41,13 +54,28 @@ public final class LayerMounter {
 
     /** As {@link #mount(LayerSource, Path)}, telling {@code events} what on-demand reads do. */
     public MountedLayer mount(LayerSource source, Path dir, OnDemandEvents events) throws IOException {
-        OpenedLayer layer = OpenedLayer.open(source, cache, options, events, backgroundSlots);
+        return mount(source, null, dir, events);
+    }
+
+    /**
+     * As {@link #mount(LayerSource, Path, OnDemandEvents)}, with the blob's footer and TOC already read by
+     * {@code parsed} (null: read them now), which saves parsing a large TOC twice on the way to the first mount.
+     */
+    public MountedLayer mount(LayerSource source, EStargzReader parsed, Path dir, OnDemandEvents events)
+            throws IOException {
+        activity.touch();
+        OpenedLayer layer = OpenedLayer.open(source, parsed, cache, options, events, backgroundSlots, activity);
         try {
             return new MountedLayer(layer, FuseMount.mount(layer.fileSystem(), dir, options.fuse()));
         } catch (IOException | RuntimeException e) {
             layer.close();
             throw e;
         }
+    }
+
+    /** The foreground this mounter's background work yields to (mounts and checks elsewhere touch it too). */
+    public ForegroundActivity activity() {
+        return activity;
     }
 
     public ChunkCache cache() {

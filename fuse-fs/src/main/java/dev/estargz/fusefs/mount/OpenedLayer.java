@@ -4,6 +4,7 @@ import dev.estargz.format.reader.EStargzReader;
 import dev.estargz.format.reader.ReaderOptions;
 import dev.estargz.fusefs.cache.ChunkCache;
 import dev.estargz.fusefs.fetch.ChunkFetcher;
+import dev.estargz.fusefs.fetch.ForegroundActivity;
 import dev.estargz.fusefs.fetch.OnDemandEvents;
 import dev.estargz.fusefs.fs.LayerFileSystem;
 import dev.estargz.fusefs.index.LayerIndex;
@@ -52,17 +53,18 @@ public final class OpenedLayer implements AutoCloseable {
 
     /**
      * Reads the footer and TOC (checking the TOC against {@code source.tocDigest()}), builds the index and starts
-     * the prefetch thread.
+     * the prefetch thread. {@code parsed}, when not null, is the same blob's footer and TOC read already (by the
+     * resolver, which needed the prefetch landmark): the TOC is then checked, not parsed again.
      *
      * @throws dev.estargz.format.InvalidLayerException when the layer is not a valid eStargz layer or its TOC does
      *                                                  not match the promised digest
      */
-    static OpenedLayer open(LayerSource source, ChunkCache cache, FsOptions options, OnDemandEvents events,
-            Semaphore backgroundSlots) throws IOException {
+    static OpenedLayer open(LayerSource source, EStargzReader parsed, ChunkCache cache, FsOptions options,
+            OnDemandEvents events, Semaphore backgroundSlots, ForegroundActivity activity) throws IOException {
         String name = source.layerDigest().toString();
         long t0 = System.nanoTime();
-        EStargzReader reader = EStargzReader.open(source.blob(), new ReaderOptions(ReaderOptions.DEFAULT_TAIL_SIZE,
-                ReaderOptions.DEFAULT_MAX_TOC_SIZE, name));
+        EStargzReader reader = parsed != null ? parsed : EStargzReader.open(source.blob(),
+                new ReaderOptions(ReaderOptions.DEFAULT_TAIL_SIZE, ReaderOptions.DEFAULT_MAX_TOC_SIZE, name));
         if (source.tocDigest() != null) {
             reader.verifyToc(source.tocDigest());
         } else {
@@ -75,9 +77,9 @@ public final class OpenedLayer implements AutoCloseable {
         long blobSize = reader.blobSize();
         long metadata = blobSize - reader.tocOffset();
         ChunkFetcher fetcher = new ChunkFetcher(name, source.blob(), index, reader.codec(), cache, options.fetch(),
-                events);
+                events, activity);
         LayerPrefetch prefetch = new LayerPrefetch(shortDigest(source), fetcher, prefetchEnd,
-                !options.noBackgroundFetch(), options.backgroundBandwidth(), backgroundSlots);
+                !options.noBackgroundFetch(), options.backgroundBandwidth(), backgroundSlots, activity);
         OpenedLayer layer = new OpenedLayer(source, blobSize, metadata, index, fetcher, prefetch, options, events);
         LOG.info("{}: opened ({} TOC entries, {} chunks, index {} bytes, prefetch {} bytes) in {} ms", name,
                 index.tocEntries(), index.chunkCount(), index.heapBytes(), prefetchEnd,

@@ -1,6 +1,7 @@
 package dev.estargz.fusefs.prefetch;
 
 import dev.estargz.fusefs.fetch.ChunkFetcher;
+import dev.estargz.fusefs.fetch.ForegroundActivity;
 import dev.estargz.fusefs.index.LayerIndex;
 import java.io.IOException;
 import java.time.Duration;
@@ -14,13 +15,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One named thread per layer that first fetches the prioritised region {@code [0, prefetchEnd)} in one range
- * request, then (optionally) the rest of the blob in blob order at low priority: it yields while on-demand reads
- * wait for the registry and keeps under a bandwidth cap. Failures are logged and retried with backoff; on-demand
+ * request, then (optionally) the rest of the blob in blob order at low priority: it starts a batch only once the
+ * foreground of every layer has been quiet for a while (see {@link ForegroundActivity}) and keeps under a bandwidth
+ * cap. Failures are logged and retried with backoff; on-demand
  * reads never depend on this thread.
  */
 public final class LayerPrefetch implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LayerPrefetch.class);
-    private static final long BATCH_BYTES = 4L << 20;
+    /** One background request: 160 ms on a 100 Mbit/s link, the longest an on-demand read may queue behind it. */
+    private static final long BATCH_BYTES = 2L << 20;
     private static final int MAX_ATTEMPTS = 5;
 
     private final String layer;
@@ -29,6 +32,7 @@ public final class LayerPrefetch implements AutoCloseable {
     private final boolean background;
     private final long bytesPerSecond;
     private final Semaphore backgroundSlots;
+    private final ForegroundActivity activity;
     private final Thread thread;
     private final CountDownLatch prefetched = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
@@ -45,7 +49,17 @@ public final class LayerPrefetch implements AutoCloseable {
      */
     public LayerPrefetch(String layer, ChunkFetcher fetcher, long prefetchEnd, boolean background,
             long bytesPerSecond, Semaphore backgroundSlots) {
+        this(layer, fetcher, prefetchEnd, background, bytesPerSecond, backgroundSlots, ForegroundActivity.none());
+    }
+
+    /**
+     * As above; {@code activity} is the foreground of every layer of the same mounter: the background fetch waits
+     * until it has been quiet for its silence period before each batch.
+     */
+    public LayerPrefetch(String layer, ChunkFetcher fetcher, long prefetchEnd, boolean background,
+            long bytesPerSecond, Semaphore backgroundSlots, ForegroundActivity activity) {
         this.layer = layer;
+        this.activity = activity;
         this.backgroundSlots = backgroundSlots;
         this.fetcher = fetcher;
         this.prefetchEnd = prefetchEnd;
@@ -135,6 +149,7 @@ public final class LayerPrefetch implements AutoCloseable {
         while (fetcher.foregroundWaiting() > 0 && !closed) {
             Thread.sleep(10);
         }
+        activity.awaitQuiet(() -> closed);
     }
 
     private void throttle(long startNanos, long bytes) throws InterruptedException {

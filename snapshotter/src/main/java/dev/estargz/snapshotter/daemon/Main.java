@@ -1,6 +1,7 @@
 package dev.estargz.snapshotter.daemon;
 
 import ch.qos.logback.classic.Level;
+import dev.estargz.fusefs.mount.WarmUp;
 import dev.estargz.snapshotter.config.ConfigException;
 import dev.estargz.snapshotter.config.ConfigLoader;
 import dev.estargz.snapshotter.config.DaemonConfig;
@@ -11,21 +12,22 @@ import dev.estargz.snapshotter.grpc.UnixSocketServer;
 import dev.estargz.snapshotter.remote.RemoteLayerMounter;
 import dev.estargz.snapshotter.remote.stargz.LayerEvents;
 import dev.estargz.snapshotter.remote.stargz.StargzLayerMounter;
+import dev.estargz.snapshotter.remote.stargz.StargzSettings;
 import dev.estargz.snapshotter.snapshot.OverlaySnapshotter;
 import dev.estargz.snapshotter.snapshot.RemoteSnapshotEvents;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /** {@code estargz-snapshotter}: containerd proxy snapshotter daemon, flags and defaults as containerd-stargz-grpc. */
 @Command(name = "estargz-snapshotter", mixinStandardHelpOptions = false,
@@ -114,6 +116,7 @@ public final class Main implements Callable<Integer> {
                 fsMetrics.watch(registry, () -> inProcess);
             }
             remote = inProcess;
+            WarmUp.startInBackground(root.resolve("stargz").resolve("tmp"), StargzSettings.fsOptions(cfg));
             // unmounts every lazily served layer; snapshots, saved TOCs and the chunk cache stay for the next start
             remoteCloser = inProcess;
         }

@@ -1,6 +1,7 @@
 package dev.estargz.snapshotter.fusemanager;
 
 import ch.qos.logback.classic.Level;
+import dev.estargz.fusefs.mount.WarmUp;
 import dev.estargz.snapshotter.config.ConfigException;
 import dev.estargz.snapshotter.config.ConfigLoader;
 import dev.estargz.snapshotter.config.DaemonConfig;
@@ -8,8 +9,14 @@ import dev.estargz.snapshotter.daemon.SdNotify;
 import dev.estargz.snapshotter.daemon.StargzFsMetrics;
 import dev.estargz.snapshotter.remote.stargz.LayerEvents;
 import dev.estargz.snapshotter.remote.stargz.StargzLayerMounter;
+import dev.estargz.snapshotter.remote.stargz.StargzSettings;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -20,11 +27,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * {@code estargz-fuse-manager}: the long-lived process that owns the chunk cache and every FUSE layer mount, so
@@ -137,6 +139,7 @@ public final class Main implements Callable<Integer> {
         }, "fuse-manager-shutdown"));
         LOG.info("fuse manager pid {} serving on {} with root {}", ProcessHandle.current().pid(), address, root);
         notify.send("READY=1");
+        WarmUp.startInBackground(root.resolve("stargz").resolve("tmp"), StargzSettings.fsOptions(cfg));
         stopped.await();
         return 0;
     }

@@ -20,6 +20,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Finds a layer in its registry and reads its footer and TOC (the reference's "resolve"): the blob's size by HEAD,
@@ -40,7 +41,16 @@ final class LayerResolver implements AutoCloseable {
      * @param blob         the registry blob with its footer and TOC held locally
      * @param prefetchSize the landmark's offset, if the layer has one
      */
-    record Resolved(ImageReference ref, Digest digest, RecordingBlobSource blob, Optional<Long> prefetchSize) {
+    record Resolved(ImageReference ref, Digest digest, RecordingBlobSource blob, Optional<Long> prefetchSize,
+            AtomicReference<EStargzReader> parsed) {
+
+        /**
+         * The footer and TOC read while resolving, for the first caller only (a mount, which then does not parse
+         * the TOC again); null afterwards, so that a parsed TOC is not held for the whole cache TTL.
+         */
+        EStargzReader takeParsed() {
+            return parsed.getAndSet(null);
+        }
     }
 
     private record Entry(CompletableFuture<Resolved> future, long createdNanos) {
@@ -116,7 +126,7 @@ final class LayerResolver implements AutoCloseable {
             blob.stopRecording();
         }
         events.operation(LayerEvents.REMOTE_REGISTRY_GET, digest, Duration.ofNanos(System.nanoTime() - t0));
-        return new Resolved(ref, digest, blob, reader.prefetchSize());
+        return new Resolved(ref, digest, blob, reader.prefetchSize(), new AtomicReference<>(reader));
     }
 
     @Override

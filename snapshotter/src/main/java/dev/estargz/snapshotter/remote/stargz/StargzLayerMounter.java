@@ -2,7 +2,9 @@ package dev.estargz.snapshotter.remote.stargz;
 
 import dev.estargz.format.DigestMismatchException;
 import dev.estargz.format.InvalidLayerException;
+import dev.estargz.format.reader.EStargzReader;
 import dev.estargz.fusefs.cache.ChunkCache;
+import dev.estargz.fusefs.fetch.ForegroundActivity;
 import dev.estargz.fusefs.fuse.FuseMount;
 import dev.estargz.fusefs.fuse.MountTable;
 import dev.estargz.fusefs.mount.FsOptions;
@@ -69,8 +71,11 @@ public final class StargzLayerMounter implements RemoteLayerMounter, AutoCloseab
         this.cache = cache;
         this.events = events;
         FsOptions fs = StargzSettings.fsOptions(config);
-        this.mounter = new LayerMounter(cache, fs);
-        this.prefetcher = new LayerMounter(cache, fs.withNoBackgroundFetch(true));
+        // one foreground for every layer: a background fetch holds back while any container waits, as the
+        // reference's background task manager does
+        ForegroundActivity activity = new ForegroundActivity(ForegroundActivity.DEFAULT_SILENCE);
+        this.mounter = new LayerMounter(cache, fs, activity);
+        this.prefetcher = new LayerMounter(cache, fs.withNoBackgroundFetch(true), activity);
         this.resolver = new LayerResolver(client, Duration.ofSeconds(Math.max(1, config.resolveResultEntryTtlSec())),
                 (int) Math.max(2, Math.min(16, config.maxConcurrency())), events);
         this.watch = new LayerWatch(served::values, events, !config.noBackgroundFetch());
@@ -126,15 +131,16 @@ public final class StargzLayerMounter implements RemoteLayerMounter, AutoCloseab
             return new MountOutcome.NotMounted(FallbackReason.TOC_DIGEST_MISSING, what + ": digest of TOC JSON must"
                     + " be passed (layer annotation containerd.io/snapshot/stargz/toc.digest is missing)");
         }
-        return mountResolved(mountpoint, source.imageRef(), ref, source.target(), resolved.blob(), toc, true, t0);
+        return mountResolved(mountpoint, source.imageRef(), ref, source.target(), resolved.blob(),
+                resolved.takeParsed(), toc, true, t0);
     }
 
     private MountOutcome mountResolved(Path mountpoint, String imageRef, ImageReference ref, Digest digest,
-            RecordingBlobSource blob, Digest toc, boolean save, long t0) {
+            RecordingBlobSource blob, EStargzReader parsed, Digest toc, boolean save, long t0) {
         String what = "layer " + digest + " of " + imageRef;
         MountedLayer layer;
         try {
-            layer = mounter.mount(new dev.estargz.fusefs.mount.LayerSource(blob, digest, toc), mountpoint,
+            layer = mounter.mount(new dev.estargz.fusefs.mount.LayerSource(blob, digest, toc), parsed, mountpoint,
                     events.onDemand(digest));
         } catch (IOException | RuntimeException e) {
             return new MountOutcome.NotMounted(reason(e), what + ": " + e.getMessage());
@@ -195,6 +201,7 @@ public final class StargzLayerMounter implements RemoteLayerMounter, AutoCloseab
 
     @Override
     public void check(Path mountpoint, Map<String, String> labels) throws LayerUnavailableException {
+        mounter.activity().touch();
         ServedLayer s = served.get(key(mountpoint));
         if (s == null) {
             throw new LayerUnavailableException(mountpoint, "not mounted (its restore failed; remove the snapshot"
@@ -270,8 +277,8 @@ public final class StargzLayerMounter implements RemoteLayerMounter, AutoCloseab
             return new MountOutcome.NotMounted(FallbackReason.MISSING_LABELS, e.getMessage());
         }
         RecordingBlobSource blob = resolver.blobOfKnownSize(ref, saved.layerDigest(), saved.blobSize(), saved.spans());
-        return mountResolved(mountpoint, saved.imageRef(), ref, saved.layerDigest(), blob, saved.tocDigest(), false,
-                t0);
+        return mountResolved(mountpoint, saved.imageRef(), ref, saved.layerDigest(), blob, null, saved.tocDigest(),
+                false, t0);
     }
 
     @Override
