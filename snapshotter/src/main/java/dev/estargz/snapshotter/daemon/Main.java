@@ -35,6 +35,7 @@ import java.util.concurrent.CountDownLatch;
 public final class Main implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(Main.class);
     static final String VERSION = "0.1.0-SNAPSHOT";
+    static final Path DEFAULT_ROOT = Path.of("/var/lib/containerd-stargz-grpc");
 
     @Option(names = {"-address", "--address"}, description = "address for the snapshotter's GRPC server")
     Path address = Path.of("/run/containerd-stargz-grpc/containerd-stargz-grpc.sock");
@@ -46,7 +47,7 @@ public final class Main implements Callable<Integer> {
     String logLevel = "info";
 
     @Option(names = {"-root", "--root"}, description = "path to the root directory for this snapshotter")
-    Path root = Path.of("/var/lib/containerd-stargz-grpc");
+    Path root = DEFAULT_ROOT;
 
     @Option(names = {"-version", "--version"}, description = "print the version")
     boolean version;
@@ -90,15 +91,16 @@ public final class Main implements Callable<Integer> {
         RemoteSnapshotEvents events = cfg.noPrometheus() ? RemoteSnapshotEvents.NONE : new SnapshotterMetrics(registry);
         RemoteLayerMounter remote;
         AutoCloseable remoteCloser;
+        Path managerAddress = cfg.fuseManager().addressFor(root, DEFAULT_ROOT);
         if (cfg.fuseManager().enable()) {
             // the layers' FUSE mounts live in the fuse manager, which serves the stargz_fs metrics itself
             try {
                 DetachedLayerMounter detached = DetachedLayerMounter.connect(cfg.fuseManager().path(),
-                        Path.of(cfg.fuseManager().address()), config, root, logLevel, cfg.prefetchTimeoutSec());
+                        managerAddress, config, root, logLevel, cfg.prefetchTimeoutSec());
                 remote = detached;
                 remoteCloser = detached;
             } catch (IOException e) {
-                LOG.error("failed to reach or start the fuse manager at {}: {}", cfg.fuseManager().address(),
+                LOG.error("failed to reach or start the fuse manager at {}: {}", managerAddress,
                         e.getMessage());
                 return 1;
             }
@@ -150,7 +152,8 @@ public final class Main implements Callable<Integer> {
             stopped.countDown();
         }, "shutdown"));
         LOG.info("serving on {} with root {}{}", address, root, cfg.fuseManager().enable()
-                ? "; layers served by the fuse manager at " + cfg.fuseManager().address() : "");
+                ? "; layers served by the fuse manager at " + managerAddress + " (stop it and its mounts: kill $(cat "
+                + managerAddress + ".lock))" : "");
         notify.send("READY=1");
         stopped.await();
         return 0;

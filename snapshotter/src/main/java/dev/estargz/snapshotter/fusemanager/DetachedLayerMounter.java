@@ -9,6 +9,7 @@ import dev.estargz.snapshotter.remote.RemoteLayerMounter;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -22,11 +23,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +55,8 @@ public final class DetachedLayerMounter implements RemoteLayerMounter, AutoClose
     /** Mountpoints a manager instance was already asked to restore (so a failing one is not retried per check). */
     private final Set<String> restoreAsked = ConcurrentHashMap.newKeySet();
     private volatile Wire.Reply manager;
+    /** The first manager's start, when {@link #connect} found none; null when one answered at once. */
+    private volatile CompletableFuture<Void> starting;
 
     private DetachedLayerMounter(DetachedLaunch launch, long prefetchTimeoutSec) {
         this.launch = launch;
@@ -75,15 +81,54 @@ public final class DetachedLayerMounter implements RemoteLayerMounter, AutoClose
                 address.toAbsolutePath().normalize(), config.toAbsolutePath(), root.toAbsolutePath().normalize(),
                 logLevel), prefetchTimeoutSec);
         try {
-            m.ensureRunning();
-            List<String> served = m.exchange(new Wire.Request(Wire.LIST, null, null), HELLO_TIMEOUT).mountpoints();
-            LOG.info("fuse manager pid {} at {} serves {} layers; they are kept", m.manager.pid(), m.address,
-                    served == null ? 0 : served.size());
+            IOException none = m.hello();
+            if (none == null) {
+                m.logServed();
+            } else {
+                // A new manager is a JVM that takes seconds to answer: the daemon serves containerd meanwhile
+                // (socket ready in well under a second) and the first call waits for the manager instead.
+                LOG.debug("no fuse manager at {}: {}", m.address, none.getMessage());
+                m.starting = CompletableFuture.runAsync(() -> {
+                    try {
+                        m.ensureRunning();
+                        m.logServed();
+                    } catch (IOException e) {
+                        LOG.error("failed to start the fuse manager at {}: {}", m.address, e.getMessage());
+                        throw new UncheckedIOException(e);
+                    }
+                }, r -> {
+                    Thread t = new Thread(r, "fuse-manager-start");
+                    t.setDaemon(true);
+                    t.start();
+                });
+            }
         } catch (IOException e) {
             m.close();
             throw e;
         }
         return m;
+    }
+
+    private void logServed() throws IOException {
+        List<String> served = exchange(new Wire.Request(Wire.LIST, null, null), HELLO_TIMEOUT).mountpoints();
+        LOG.info("fuse manager pid {} at {} serves {} layers; they are kept", manager.pid(), address,
+                served == null ? 0 : served.size());
+    }
+
+    /** Waits for the manager started by {@link #connect}, if it is still starting; its failure is not thrown. */
+    private void awaitStart() throws IOException {
+        CompletableFuture<Void> s = starting;
+        if (s == null) {
+            return;
+        }
+        try {
+            s.get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            // call() starts another one (and reports why that fails) when none answers
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while the fuse manager starts");
+        }
     }
 
     @Override
@@ -142,6 +187,7 @@ public final class DetachedLayerMounter implements RemoteLayerMounter, AutoClose
     @Override
     public void unmount(Path mountpoint) {
         try {
+            awaitStart();
             exchange(new Wire.Request(Wire.UNMOUNT, abs(mountpoint), null), OTHER_TIMEOUT);
         } catch (IOException e) {
             // no manager (it died): at most a dead mount is left there; starting a manager just for that is useless
@@ -164,6 +210,7 @@ public final class DetachedLayerMounter implements RemoteLayerMounter, AutoClose
 
     /** Sends {@code request}, starting a manager first if none answers (it died, or was never started). */
     private Wire.Reply call(Wire.Request request, Duration timeout) throws IOException {
+        awaitStart();
         SocketChannel ch;
         try {
             ch = open();
