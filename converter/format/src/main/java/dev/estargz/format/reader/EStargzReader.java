@@ -121,14 +121,19 @@ public final class EStargzReader {
         } catch (IOException e) {
             throw new InvalidLayerException(layer, null, tocOffset, "cannot read the TOC: " + e.getMessage(), e);
         }
+        Digest tocDigest = Digest.sha256(json);
         Toc toc;
         try {
             toc = TocJson.parse(json);
         } catch (TocFormatException e) {
             throw new InvalidLayerException(layer, null, tocOffset, e.getMessage(), e);
         }
+        // the JSON (35 MB for 100k entries) is garbage from here: not held while the index is built next to the TOC
+        json = null;
+        region = null;
+        tail = null;
         TocIndex index = new TocIndex(layer, toc, tocOffset);
-        return new EStargzReader(source, layer, codec, footer, size, tocOffset, toc, Digest.sha256(json), index);
+        return new EStargzReader(source, layer, codec, footer, size, tocOffset, toc, tocDigest, index);
     }
 
     /** Opens with {@link ReaderOptions#defaults()}. */

@@ -80,6 +80,9 @@ final class TocIndex {
                 }
             }
             TocEntry n = b.build();
+            if (n.equals(e)) {
+                n = e; // most entries need no change: the stored one is kept instead of a second copy of it
+            }
             if (n.type() == EntryType.REG) {
                 lastReg = n;
             }
