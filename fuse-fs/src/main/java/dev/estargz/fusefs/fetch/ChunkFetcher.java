@@ -17,8 +17,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -81,11 +82,15 @@ public final class ChunkFetcher implements AutoCloseable {
         this.present = new BitSet(index.chunkCount());
         AtomicInteger n = new AtomicInteger();
         String name = "estargz-fetch-" + shortName(layer) + "-";
-        this.pool = Executors.newFixedThreadPool(options.threads(), r -> {
-            Thread t = new Thread(r, name + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        ThreadPoolExecutor threads = new ThreadPoolExecutor(options.threads(), options.threads(), 10,
+                TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, name + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        // a layer nobody reads holds no threads (each is a stack and a malloc arena of resident memory)
+        threads.allowCoreThreadTimeOut(true);
+        this.pool = threads;
         for (int c = 0; c < index.chunkCount(); c++) {
             if (cache.contains(index.chunkDigestHex(c))) {
                 markPresent(c);

@@ -13,6 +13,7 @@ public record CacheConfig(
         @JsonProperty("max_disk_bytes") long maxDiskBytes,
         @JsonProperty("max_memory_bytes") long maxMemoryBytes) {
 
-    /** 10 GiB on disk, 64 MiB in memory. */
-    public static final CacheConfig DEFAULTS = new CacheConfig(10L << 30, 64L << 20);
+    /** 10 GiB on disk, 16 MiB in memory: the chunks being read right now (a large chunk is read by the kernel in
+     * many pieces), not a second copy of the page cache. */
+    public static final CacheConfig DEFAULTS = new CacheConfig(10L << 30, 16L << 20);
 }
