@@ -138,6 +138,20 @@ stop_detached() {
 # ../shared/reference-daemon/build-ref.sh) with the same flags and config file.
 REF_DAEMON=${REF_DAEMON:-/opt/stargz-ref/bin/containerd-stargz-grpc}
 ref_daemon_present() { [ -x "$REF_DAEMON" ]; }
+# train_class_archive JARS: one start and stop of our daemon from JARS, which leaves the class-data archive
+# bin/estargz-snapshotter writes at a daemon's first stop; measured starts are then those of an installed node.
+train_class_archive() {
+    local t=$work/cds-training
+    mkdir -p "$t/root"
+    printf '[fuse_manager]\nenable = false\n' > "$t/c.toml"
+    ESTARGZ_SNAPSHOTTER_JARS=$1 "$root/bin/estargz-snapshotter" -address "$t/s.sock" -root "$t/root" -config "$t/c.toml" \
+        > "$t/log" 2>&1 &
+    local p=$!
+    for _ in $(seq 500); do [ -S "$t/s.sock" ] && break; sleep 0.02; done
+    sleep 2 # the warm-up layer's classes too
+    kill "$p"; wait "$p" 2>/dev/null || true
+}
+
 start_daemon() {
     local dir=$1 kind=${3:-ours}
     daemon_sock=$dir/stargz.sock
@@ -154,6 +168,7 @@ start_daemon() {
         if [ ! -d "$work/snapshotter-jars" ]; then
             mkdir -p "$work/snapshotter-jars"
             cp -r "$root/snapshotter/target/snapshotter.jar" "$root/snapshotter/target/lib" "$work/snapshotter-jars/"
+            train_class_archive "$work/snapshotter-jars"
         fi
         ESTARGZ_SNAPSHOTTER_JARS=$work/snapshotter-jars "$root/bin/estargz-snapshotter" -address "$daemon_sock" -root "$daemon_root" \
             -config "$dir/stargz.toml" -log-level "${DAEMON_LOG_LEVEL:-info}" > "$dir/stargz.log" 2>&1 &
@@ -163,6 +178,18 @@ start_daemon() {
     daemon_started=$(now)
     for _ in $(seq 300); do [ -S "$daemon_sock" ] && return 0; sleep 0.02; done
     echo "error: $kind snapshotter daemon did not serve" >&2; cat "$dir/stargz.log" >&2; exit 1
+}
+
+# await_node_ready DIR: for our daemon, also waits (up to 20 s) for the fuse manager it starts in the background
+# to have served its warm-up mount, as it has on a node long before the first pull; nothing to wait for with the
+# reference, whose FUSE server is the daemon.
+await_node_ready() {
+    # the manager's log, or the daemon's own when it serves FUSE in-process ([fuse_manager] enable = false)
+    for _ in $(seq 1000); do
+        grep -qs 'warm-up took\|warm-up skipped' "$daemon_root/stargz-fuse-manager.log" "$1/stargz.log" && return 0
+        sleep 0.02
+    done
+    echo "warning: the fuse manager has not finished its warm-up after 20 s" >&2
 }
 
 # stop_daemon DIR: SIGTERM the daemon, then the fuse-manager it left serving DIR (which unmounts the layers).

@@ -91,7 +91,10 @@ for s in $(seq "$SAMPLES"); do
         dir=$work/s$s-${run/@/-}
         mkdir -p "$dir"
         daemon_sock= daemon_root=
-        if [ "$v" != legacy ]; then start_daemon "$dir" "${DAEMON_CONFIG:-}" "$d"; fi
+        if [ "$v" != legacy ]; then
+            start_daemon "$dir" "${DAEMON_CONFIG:-}" "$d"
+            [ "$d" = ref ] || await_node_ready "$dir"
+        fi
         start_containerd "$dir"
         start_link "s$s-${run/@/-}" "$reg"
         ref=$link/bench/$v:v1

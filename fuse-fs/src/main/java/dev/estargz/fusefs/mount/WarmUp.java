@@ -69,7 +69,7 @@ public final class WarmUp {
                 }
                 Files.readSymbolicLink(mnt.resolve("etc/link"));
             }
-            LOG.debug("warm-up took {} ms", (System.nanoTime() - t0) / 1_000_000);
+            LOG.info("warm-up took {} ms", (System.nanoTime() - t0) / 1_000_000);
         } catch (IOException | RuntimeException e) {
             LOG.info("warm-up skipped ({}); the first mount will be slower", e.toString());
         } finally {

@@ -33,7 +33,8 @@ record DetachedLaunch(String executable, Path address, Path config, Path root, S
                     Path.of(System.getProperty("java.home"), "bin", "java").toString()));
             // the same heap cap and collector as the daemon (JAVA_OPTS of the launcher)
             for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-                if (a.startsWith("-X")) {
+                // the daemon's class-data archive is mapped by the manager too, but written by the daemon alone
+                if (a.startsWith("-X") && !a.startsWith("-XX:ArchiveClassesAtExit")) {
                     argv.add(a);
                 }
             }
