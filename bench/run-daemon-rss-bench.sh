@@ -39,6 +39,9 @@ mapfile -t refs < <(python3 "$root/bench/make-variant-images.py" "$reg" bench/ba
 
 # peak_kib PID: VmHWM (the most the process has ever been resident) from /proc/PID/status.
 peak_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# pss_kib PID: proportional set size (pages shared with other processes, the two JVMs' class archive and libjvm above
+# all, counted by share): what the process costs the node, where the sum of VmRSS counts shared pages twice.
+pss_kib() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 threads_of() { awk '/^Threads:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # measure KIND: the whole sequence on a fresh node (containerd + daemon KIND, ours or ref); appends
@@ -50,21 +53,22 @@ measure() {
     local serving
     serving=$(python3 -c "print('%.3f' % ($(now) - $daemon_started))")
     echo "$kind: daemon serving $serving s after start"
-    echo "$kind ready_s $serving 0" >> "$results"
+    echo "$kind ready_s $serving 0 0" >> "$results"
     # idle is measured with the whole pair up: our fuse manager starts in the background and warms up
     [ "$kind" = ref ] || await_node_ready "$dir"
     start_containerd "$dir"
     report() {
-        local fm rss peak line threads
-        rss=$(vmrss_kib "$daemon_pid") peak=$(peak_kib "$daemon_pid") threads=$(threads_of "$daemon_pid")
+        local fm rss peak line threads pss
+        rss=$(vmrss_kib "$daemon_pid") peak=$(peak_kib "$daemon_pid") threads=$(threads_of "$daemon_pid") pss=$(pss_kib "$daemon_pid")
         line="$kind $1: daemon VmRSS $((rss / 1024)) MiB (VmHWM $((peak / 1024)) MiB)"
         fm=$(pids_serving "$dir" | head -1)
         if [ -n "$fm" ]; then
             line="$line; fuse-manager VmRSS $(( $(vmrss_kib "$fm") / 1024 )) MiB (VmHWM $(( $(peak_kib "$fm") / 1024 )) MiB)"
             rss=$((rss + $(vmrss_kib "$fm"))) peak=$((peak + $(peak_kib "$fm"))) threads="$threads + $(threads_of "$fm")"
+            pss=$((pss + $(pss_kib "$fm")))
         fi
-        echo "$line; threads $threads; mounts $(grep -c " $dir/" /proc/self/mountinfo || true); load $(load_avg)"
-        echo "$kind $2 $rss $peak" >> "$results"
+        echo "$line; PSS $((pss / 1024)) MiB; threads $threads; mounts $(grep -c " $dir/" /proc/self/mountinfo || true); load $(load_avg)"
+        echo "$kind $2 $rss $peak $pss" >> "$results"
     }
     sleep 5
     report "idle" idle
@@ -99,10 +103,10 @@ python3 - "$results" <<'PY'
 import sys
 rows = {}
 for line in open(sys.argv[1]):
-    kind, step, rss, peak = line.split()
-    rows.setdefault(step, {})[kind] = (float(rss), float(peak))
+    kind, step, rss, peak, pss = line.split()
+    rows.setdefault(step, {})[kind] = (float(rss), float(peak), float(pss))
 kinds = sorted({k for r in rows.values() for k in r}, key=lambda k: k != 'ours')
-print('\n| step | ' + ' | '.join('%s RSS MiB (peak)' % k for k in kinds) + (' | ours / ref (peak) |' if 'ref' in kinds else ' |'))
+print('\n| step | ' + ' | '.join('%s RSS MiB (peak) [PSS]' % k for k in kinds) + (' | ours / ref RSS (peak) [PSS] |' if 'ref' in kinds else ' |'))
 print('|---' * (len(kinds) + 1 + ('ref' in kinds)) + '|')
 for step in ['ready_s', 'idle', 'pulled', 'run', 'settled']:
     r = rows.get(step, {})
@@ -111,7 +115,8 @@ for step in ['ready_s', 'idle', 'pulled', 'run', 'settled']:
         ratio = ' %.2f |' % (r['ours'][0] / r['ref'][0]) if 'ref' in r and 'ours' in r and r['ref'][0] else ''
         print('| start to socket | ' + ' | '.join(cells) + ' |' + ratio)
         continue
-    cells = ['%.0f (%.0f)' % (r[k][0] / 1024, r[k][1] / 1024) if k in r else '' for k in kinds]
-    ratio = ' %.2f (%.2f) |' % (r['ours'][0] / r['ref'][0], r['ours'][1] / r['ref'][1]) if 'ref' in r and 'ours' in r else ''
+    cells = ['%.0f (%.0f) [%.0f]' % (r[k][0] / 1024, r[k][1] / 1024, r[k][2] / 1024) if k in r else '' for k in kinds]
+    ratio = ' %.2f (%.2f) [%.2f] |' % (r['ours'][0] / r['ref'][0], r['ours'][1] / r['ref'][1], r['ours'][2] / r['ref'][2]) \
+        if 'ref' in r and 'ours' in r and r['ref'][2] else ''
     print('| %s | ' % step + ' | '.join(cells) + ' |' + ratio)
 PY

@@ -2,6 +2,7 @@ package dev.estargz.snapshotter.daemon;
 
 import ch.qos.logback.classic.Level;
 import dev.estargz.fusefs.mount.WarmUp;
+import dev.estargz.snapshotter.runtime.IdleHeapTrim;
 import dev.estargz.snapshotter.config.ConfigException;
 import dev.estargz.snapshotter.config.ConfigLoader;
 import dev.estargz.snapshotter.config.DaemonConfig;
@@ -155,6 +156,8 @@ public final class Main implements Callable<Integer> {
                 ? "; layers served by the fuse manager at " + managerAddress + " (stop it and its mounts: kill $(cat "
                 + managerAddress + ".lock))" : "");
         notify.send("READY=1");
+        // the heap a warm-up, a layer's open or a burst of reads took goes back once the process is quiet
+        IdleHeapTrim.start(5_000);
         stopped.await();
         return 0;
     }

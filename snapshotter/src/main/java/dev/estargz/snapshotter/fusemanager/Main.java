@@ -2,6 +2,7 @@ package dev.estargz.snapshotter.fusemanager;
 
 import ch.qos.logback.classic.Level;
 import dev.estargz.fusefs.mount.WarmUp;
+import dev.estargz.snapshotter.runtime.IdleHeapTrim;
 import dev.estargz.snapshotter.config.ConfigException;
 import dev.estargz.snapshotter.config.ConfigLoader;
 import dev.estargz.snapshotter.config.DaemonConfig;
@@ -140,6 +141,8 @@ public final class Main implements Callable<Integer> {
         LOG.info("fuse manager pid {} serving on {} with root {}", ProcessHandle.current().pid(), address, root);
         notify.send("READY=1");
         WarmUp.startInBackground(root.resolve("stargz").resolve("tmp"), StargzSettings.fsOptions(cfg));
+        // the heap a warm-up, a layer's open or a burst of reads took goes back once the process is quiet
+        IdleHeapTrim.start(5_000);
         stopped.await();
         return 0;
     }

@@ -1,0 +1,74 @@
+package dev.estargz.snapshotter.runtime;
+
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gives the heap a layer's open or a burst of reads grew back to the system once the process is quiet.
+ *
+ * <p>The serial collector (the launchers' choice, bench/README.md "Daemon memory") shrinks the heap only after a
+ * full collection, and a daemon that has gone idle never has one: the 40–100 MiB a TOC index build or the warm-up
+ * took would stay resident for good. So every period this looks at the collectors: if none ran since the last look
+ * (nothing is allocating, so a pause hurts no one), the heap is above {@code MIN_COMMITTED} and at least half of it
+ * is free, it asks for a full collection, after which the JVM uncommits down to {@code -XX:MaxHeapFreeRatio}. A
+ * busy process collects on its own and is left alone.
+ */
+public final class IdleHeapTrim implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(IdleHeapTrim.class);
+    private static final long MIN_COMMITTED = 16L << 20;
+
+    private final ScheduledExecutorService timer;
+    private long collectionsSeen = -1;
+
+    private IdleHeapTrim(long periodMillis) {
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "idle-heap-trim");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(this::check, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Starts looking every {@code periodMillis}; {@link #close} stops it. */
+    public static IdleHeapTrim start(long periodMillis) {
+        return new IdleHeapTrim(periodMillis);
+    }
+
+    /** Whether a heap of this usage is worth a full collection: more than a small heap, and half of it free. */
+    static boolean worthTrimming(long committed, long used) {
+        return committed > MIN_COMMITTED && (committed - used) * 2 >= committed;
+    }
+
+    private void check() {
+        long collections = collections(ManagementFactory.getGarbageCollectorMXBeans());
+        boolean quiet = collections == collectionsSeen;
+        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        if (quiet && worthTrimming(heap.getCommitted(), heap.getUsed())) {
+            System.gc();
+            LOG.debug("idle: heap of {} KiB ({} KiB used) collected, now {} KiB", heap.getCommitted() >> 10,
+                    heap.getUsed() >> 10, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() >> 10);
+            collections = collections(ManagementFactory.getGarbageCollectorMXBeans());
+        }
+        collectionsSeen = collections;
+    }
+
+    private static long collections(List<GarbageCollectorMXBean> collectors) {
+        long n = 0;
+        for (GarbageCollectorMXBean c : collectors) {
+            n += Math.max(0, c.getCollectionCount());
+        }
+        return n;
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+}
