@@ -138,6 +138,8 @@ stop_detached() {
 # ../shared/reference-daemon/build-ref.sh) with the same flags and config file.
 REF_DAEMON=${REF_DAEMON:-/opt/stargz-ref/bin/containerd-stargz-grpc}
 ref_daemon_present() { [ -x "$REF_DAEMON" ]; }
+# warmed_up LOG...: a daemon or fuse manager logged the end of its warm-up mount (fuse-fs WarmUp) in one of LOG...
+warmed_up() { grep -qs 'warm-up took\|warm-up skipped' "$@"; }
 # train_class_archive JARS: one start and stop of our daemon from JARS, which leaves the class-data archive
 # bin/estargz-snapshotter writes at a daemon's first stop; measured starts are then those of an installed node.
 train_class_archive() {
@@ -148,7 +150,8 @@ train_class_archive() {
         > "$t/log" 2>&1 &
     local p=$!
     for _ in $(seq 500); do [ -S "$t/s.sock" ] && break; sleep 0.02; done
-    sleep 2 # the warm-up layer's classes too
+    # the warm-up layer's classes too (in-process mode: the daemon serves the warm-up mount itself)
+    for _ in $(seq 1000); do warmed_up "$t/log" && break; sleep 0.02; done
     kill "$p"; wait "$p" 2>/dev/null || true
 }
 
@@ -186,7 +189,7 @@ start_daemon() {
 await_node_ready() {
     # the manager's log, or the daemon's own when it serves FUSE in-process ([fuse_manager] enable = false)
     for _ in $(seq 1000); do
-        grep -qs 'warm-up took\|warm-up skipped' "$daemon_root/stargz-fuse-manager.log" "$1/stargz.log" && return 0
+        warmed_up "$daemon_root/stargz-fuse-manager.log" "$1/stargz.log" && return 0
         sleep 0.02
     done
     echo "warning: the fuse manager has not finished its warm-up after 20 s" >&2

@@ -20,25 +20,24 @@ import org.slf4j.LoggerFactory;
  * is free, it asks for a full collection, after which the JVM uncommits down to {@code -XX:MaxHeapFreeRatio}. A
  * busy process collects on its own and is left alone.
  */
-public final class IdleHeapTrim implements AutoCloseable {
+public final class IdleHeapTrim {
     private static final Logger LOG = LoggerFactory.getLogger(IdleHeapTrim.class);
     private static final long MIN_COMMITTED = 16L << 20;
 
-    private final ScheduledExecutorService timer;
     private long collectionsSeen = -1;
 
-    private IdleHeapTrim(long periodMillis) {
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+    private IdleHeapTrim() {
+    }
+
+    /** Starts looking every {@code periodMillis} on a daemon thread, for the rest of the process's life. */
+    public static void start(long periodMillis) {
+        IdleHeapTrim trim = new IdleHeapTrim();
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "idle-heap-trim");
             t.setDaemon(true);
             return t;
         });
-        timer.scheduleWithFixedDelay(this::check, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
-    }
-
-    /** Starts looking every {@code periodMillis}; {@link #close} stops it. */
-    public static IdleHeapTrim start(long periodMillis) {
-        return new IdleHeapTrim(periodMillis);
+        timer.scheduleWithFixedDelay(trim::check, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
     }
 
     /** Whether a heap of this usage is worth a full collection: more than a small heap, and half of it free. */
@@ -65,10 +64,5 @@ public final class IdleHeapTrim implements AutoCloseable {
             n += Math.max(0, c.getCollectionCount());
         }
         return n;
-    }
-
-    @Override
-    public void close() {
-        timer.shutdownNow();
     }
 }
