@@ -2,8 +2,9 @@
 # with ($jvm_opts), and the class-data archive they map ($jsa, current_archive, mapped_archive), for $jars (the
 # directory holding snapshotter.jar and lib/).
 #
-# Sized to need (bench/README.md, "Daemon memory"): a small heap that shrinks in one step after a full collection
-# (snapshotter.runtime.IdleHeapTrim asks for one once the process is quiet), the serial collector (both compilers:
+# Sized to need (bench/README.md, "Daemon memory"): a small heap that grows in large steps while busy and shrinks in
+# one step after a full collection (snapshotter.runtime.IdleHeapTrim asks for one, with tight ratios, once the
+# process is quiet), the serial collector (both compilers:
 # C1 alone digests SHA-256 at 150 MiB/s instead of 1.5 GiB/s), small thread stacks, two malloc arenas instead of one
 # per thread (the fuse manager has a thread per FUSE worker), and freed native memory (compiler arenas above all)
 # given back every 5 s. JAVA_OPTS replaces these flags.
@@ -11,7 +12,7 @@
 # layer opens within 128 MiB); the heap grows only when that happens and shrinks after.
 # The daemon passes its -X options and the environment on to the fuse manager it starts.
 export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
-jvm_opts=${JAVA_OPTS:--Xms8m -Xmx192m -XX:MaxHeapFreeRatio=20 -XX:MinHeapFreeRatio=5 -XX:-ShrinkHeapInSteps -XX:+UseSerialGC -XX:MaxMetaspaceSize=96m -Xss512k -XX:-UsePerfData -XX:TrimNativeHeapInterval=5000}
+jvm_opts=${JAVA_OPTS:--Xms8m -Xmx192m -XX:MaxHeapFreeRatio=70 -XX:MinHeapFreeRatio=40 -XX:-ShrinkHeapInSteps -XX:+UseSerialGC -XX:MaxMetaspaceSize=96m -Xss512k -XX:-UsePerfData -XX:TrimNativeHeapInterval=5000}
 
 # Class-data sharing: the classes of a daemon's start, archived next to the jars, are mapped instead of loaded and
 # verified again (socket ready in about 1 s instead of 2). The archive is mapped where it was written

@@ -1,5 +1,6 @@
 package dev.estargz.snapshotter.runtime;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
@@ -17,12 +18,23 @@ import org.slf4j.LoggerFactory;
  * full collection, and a daemon that has gone idle never has one: the 40–100 MiB a TOC index build or the warm-up
  * took would stay resident for good. So every period this looks at the collectors: if none ran since the last look
  * (nothing is allocating, so a pause hurts no one), the heap is above {@code MIN_COMMITTED} and at least half of it
- * is free, it asks for a full collection, after which the JVM uncommits down to {@code -XX:MaxHeapFreeRatio}. A
+ * is free, it asks for a full collection, after which the JVM uncommits down to {@link #TRIM_MAX_FREE_PERCENT}. A
  * busy process collects on its own and is left alone.
+ *
+ * <p>The launchers let the heap grow generously while busy ({@code -XX:MinHeapFreeRatio=40
+ * -XX:MaxHeapFreeRatio=70}) and only this trim applies tight ratios, for its one collection (both flags are
+ * manageable at run time). With tight ratios all the time, a TOC parse starting from a trimmed heap collected
+ * itself about 30 times on the way up (measured on a 6780-entry layer: 32 full collections against 6, the open
+ * and index 125-150 ms against 95-105).
  */
 public final class IdleHeapTrim {
     private static final Logger LOG = LoggerFactory.getLogger(IdleHeapTrim.class);
     private static final long MIN_COMMITTED = 16L << 20;
+    /** The heap ratios for the trim's collection: down to what is live plus a fifth. */
+    static final String TRIM_MIN_FREE_PERCENT = "5";
+    static final String TRIM_MAX_FREE_PERCENT = "20";
+    private static final String MIN_FREE = "MinHeapFreeRatio";
+    private static final String MAX_FREE = "MaxHeapFreeRatio";
 
     private long collectionsSeen = -1;
 
@@ -50,12 +62,38 @@ public final class IdleHeapTrim {
         boolean quiet = collections == collectionsSeen;
         MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         if (quiet && worthTrimming(heap.getCommitted(), heap.getUsed())) {
-            System.gc();
+            collectTight();
             LOG.debug("idle: heap of {} KiB ({} KiB used) collected, now {} KiB", heap.getCommitted() >> 10,
                     heap.getUsed() >> 10, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() >> 10);
             collections = collections(ManagementFactory.getGarbageCollectorMXBeans());
         }
         collectionsSeen = collections;
+    }
+
+    /**
+     * A full collection under the trim's ratios, the process's own restored afterwards (the order keeps min <= max,
+     * which the JVM enforces on every change). Where the flags cannot be changed, a plain full collection.
+     */
+    static void collectTight() {
+        HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+        String min;
+        String max;
+        try {
+            min = vm.getVMOption(MIN_FREE).getValue();
+            max = vm.getVMOption(MAX_FREE).getValue();
+            vm.setVMOption(MIN_FREE, TRIM_MIN_FREE_PERCENT);
+            vm.setVMOption(MAX_FREE, TRIM_MAX_FREE_PERCENT);
+        } catch (IllegalArgumentException | SecurityException e) {
+            LOG.debug("heap ratios not changeable ({}); collecting with the process's own", e.toString());
+            System.gc();
+            return;
+        }
+        try {
+            System.gc();
+        } finally {
+            vm.setVMOption(MAX_FREE, max);
+            vm.setVMOption(MIN_FREE, min);
+        }
     }
 
     private static long collections(List<GarbageCollectorMXBean> collectors) {

@@ -1,8 +1,12 @@
 package dev.estargz.snapshotter.runtime;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
 
 class IdleHeapTrimTest {
@@ -19,6 +23,23 @@ class IdleHeapTrimTest {
         // the state right after a trim: used plus MaxHeapFreeRatio's margin
         assertFalse(IdleHeapTrim.worthTrimming(25 * MIB, 20 * MIB));
         assertFalse(IdleHeapTrim.worthTrimming(60 * MIB, 40 * MIB));
+    }
+
+    @Test
+    void theTrimsCollectionLeavesTheProcesssHeapRatiosAsTheyWere() {
+        HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+        String min = vm.getVMOption("MinHeapFreeRatio").getValue();
+        String max = vm.getVMOption("MaxHeapFreeRatio").getValue();
+        long before = collections();
+        IdleHeapTrim.collectTight();
+        assertTrue(collections() > before, "a collection ran");
+        assertEquals(min, vm.getVMOption("MinHeapFreeRatio").getValue());
+        assertEquals(max, vm.getVMOption("MaxHeapFreeRatio").getValue());
+    }
+
+    private static long collections() {
+        return ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .mapToLong(GarbageCollectorMXBean::getCollectionCount).sum();
     }
 
     @Test
