@@ -2,6 +2,7 @@ package dev.estargz.registry;
 
 import dev.estargz.registry.RegistryException.Kind;
 import dev.estargz.registry.blob.BlobDownload;
+import dev.estargz.registry.blob.BlobTail;
 import dev.estargz.registry.blob.RegistryBlobSource;
 import dev.estargz.registry.http.Endpoint;
 import dev.estargz.registry.http.RegistryRequest;
@@ -190,6 +191,32 @@ public final class RegistryClient implements Closeable {
         long size = blobSize(repo, digest).orElseThrow(() -> new RegistryException(Kind.NOT_FOUND, "blob",
                 repo.toString(), repo.registry(), digest.toString(), null, 404, null));
         return new RegistryBlobSource(transport, transport.pullEndpoints(repo), repo, digest, size, config);
+    }
+
+    /**
+     * Random access to blob {@code digest} of {@code repo} with its last {@code tailLength} bytes already read, by
+     * one suffix-range GET that also sizes the blob; by HEAD and a range read where the registry's answer to that
+     * does not give the size.
+     */
+    public OpenedBlobTail openBlobTail(ImageReference repo, Digest digest, int tailLength) throws IOException {
+        List<Endpoint> endpoints = transport.pullEndpoints(repo);
+        Optional<BlobTail> tail = BlobTail.fetch(transport, endpoints, repo, digest, pullScope(repo), tailLength);
+        if (tail.isPresent()) {
+            BlobTail t = tail.get();
+            return new OpenedBlobTail(new RegistryBlobSource(transport, endpoints, repo, digest, t.blobSize(), config),
+                    t.offset(), t.bytes());
+        }
+        RegistryBlobSource blob = openBlob(repo, digest);
+        long offset = Math.max(0, blob.size() - tailLength);
+        return new OpenedBlobTail(blob, offset, blob.read(new ByteRange(offset, blob.size() - offset)));
+    }
+
+    /**
+     * A blob opened for random access with its end read.
+     *
+     * @param tailOffset where {@code tail} starts in the blob; {@code tail} runs to the blob's end
+     */
+    public record OpenedBlobTail(RegistryBlobSource blob, long tailOffset, byte[] tail) {
     }
 
     /** A small blob (e.g. an image config) read whole and verified; refuses blobs over 64 MiB. */

@@ -87,6 +87,33 @@ class FaultInjectionTest {
     }
 
     @Test
+    void aBlobOpenedByItsTailCostsOneRequest() throws Exception {
+        RegistryClient.OpenedBlobTail t = client.openBlobTail(viaProxy, layer.digest(), 4096);
+        assertEquals(blob.length, t.blob().size());
+        assertArrayEquals(slice(new ByteRange(blob.length - 4096, 4096)), t.tail());
+        assertEquals(1, proxy.requests().size(), "no HEAD before the tail");
+        assertEquals("bytes=-4096", proxy.requests().get(0).getHeader("Range"));
+    }
+
+    @Test
+    void aRegistryIgnoringTheSuffixRangeIsSizedByHeadInstead() throws Exception {
+        proxy.inject(FaultProxy.blobGet(), new Fault.IgnoreRange(), 1);
+        RegistryClient.OpenedBlobTail t = client.openBlobTail(viaProxy, layer.digest(), 4096);
+        assertEquals(blob.length, t.blob().size());
+        assertEquals(blob.length - 4096, t.tailOffset());
+        assertArrayEquals(slice(new ByteRange(blob.length - 4096, 4096)), t.tail());
+    }
+
+    @Test
+    void aSuffixAnswerOfTheWrongRangeIsRefusedNotServed() {
+        proxy.inject(FaultProxy.blobGet(), new Fault.Status(206, Headers.of("Content-Range", "bytes 0-4095/"
+                + blob.length)), 100);
+        RegistryException e = assertThrows(RegistryException.class,
+                () -> client.openBlobTail(viaProxy, layer.digest(), 4096));
+        assertEquals(Kind.INVALID_RESPONSE, e.kind());
+    }
+
+    @Test
     void connectionResetMidBodyOfARangedReadIsRetried() throws Exception {
         proxy.inject(FaultProxy.blobGet(), new Fault.ResetMidBody(), 1);
         ByteRange r = new ByteRange(1000, 200_000);

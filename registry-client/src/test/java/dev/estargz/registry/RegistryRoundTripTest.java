@@ -88,6 +88,23 @@ class RegistryRoundTripTest {
     }
 
     @Test
+    void opensABlobByItsTailInOneRequestThatAlsoSizesIt() throws Exception {
+        byte[] blob = image.layers().get(0).bytes();
+        Digest d = image.manifest().layers().get(0).digest();
+        RegistryClient.OpenedBlobTail t = client.openBlobTail(image.reference(), d, 1000);
+        try (RegistryBlobSource src = t.blob()) {
+            assertEquals(blob.length, src.size());
+            assertEquals(blob.length - 1000, t.tailOffset());
+            assertArrayEquals(Arrays.copyOfRange(blob, blob.length - 1000, blob.length), t.tail());
+            assertArrayEquals(Arrays.copyOfRange(blob, 0, 10), src.read(new ByteRange(0, 10)));
+        }
+        // a tail longer than the blob is the whole blob
+        RegistryClient.OpenedBlobTail whole = client.openBlobTail(image.reference(), d, blob.length + 5000);
+        assertEquals(0, whole.tailOffset());
+        assertArrayEquals(blob, whole.tail());
+    }
+
+    @Test
     void readsManyRangesInMultipartRequestsByteForByte() throws Exception {
         byte[] blob = image.layers().get(0).bytes();
         Random rnd = new Random(7);

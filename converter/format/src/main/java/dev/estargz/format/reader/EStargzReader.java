@@ -60,7 +60,7 @@ public final class EStargzReader {
 
     /**
      * Opens a layer: one read of the blob's tail (footer plus {@link ReaderOptions#tailSize()}), and a second
-     * read only when the TOC starts before that tail.
+     * read, of the part of the TOC before that tail, only when the TOC starts earlier.
      *
      * @throws UnsupportedLayerFormatException for external-TOC layers (both zstd:chunked variants are read)
      * @throws InvalidLayerException           for anything that is not a well-formed eStargz layer
@@ -111,8 +111,14 @@ public final class EStargzReader {
         if (tocOffset >= tailStart) {
             int from = (int) (tocOffset - tailStart);
             region = Arrays.copyOfRange(tail, from, from + (int) regionLen);
-        } else {
+        } else if (tocOffset + regionLen <= tailStart) {
             region = source.read(new ByteRange(tocOffset, regionLen));
+        } else {
+            // only what the tail lacks: from the TOC's start to where the tail begins
+            int fromTail = (int) (tocOffset + regionLen - tailStart);
+            byte[] head = source.read(new ByteRange(tocOffset, tailStart - tocOffset));
+            region = Arrays.copyOf(head, head.length + fromTail);
+            System.arraycopy(tail, 0, region, head.length, fromTail);
         }
         MemberCodec codec = zstdTocLength > 0 ? new ZstdChunkedCodec() : new GzipCodec();
         byte[] json;

@@ -16,6 +16,8 @@ import dev.estargz.format.testing.TestTar;
 import dev.estargz.format.writer.ConvertOptions;
 import dev.estargz.format.writer.ConvertResult;
 import dev.estargz.format.writer.EStargzConverter;
+import dev.estargz.registry.BlobSource;
+import dev.estargz.registry.ByteRange;
 import dev.estargz.registry.Digest;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -257,6 +259,29 @@ class HostileLayerTest {
         Blobs.CountingSource src = new Blobs.CountingSource(blob);
         EStargzReader.open(src, new ReaderOptions(0, ReaderOptions.DEFAULT_MAX_TOC_SIZE, null));
         assertEquals(2, src.reads());
+    }
+
+    @Test
+    void theSecondReadFetchesOnlyThePartOfTheTocBeforeTheTail() throws Exception {
+        List<ByteRange> ranges = new java.util.ArrayList<>();
+        BlobSource src = new BlobSource() {
+            @Override
+            public long size() {
+                return blob.length;
+            }
+
+            @Override
+            public byte[] read(ByteRange r) {
+                ranges.add(r);
+                return Arrays.copyOfRange(blob, (int) r.offset(), (int) r.end());
+            }
+        };
+        int tail = 20;
+        EStargzReader r = EStargzReader.open(src, new ReaderOptions(tail, ReaderOptions.DEFAULT_MAX_TOC_SIZE, null));
+        long tailStart = blob.length - (tail + Footers.MAX_SIZE);
+        assertEquals(List.of(new ByteRange(tailStart, tail + Footers.MAX_SIZE),
+                new ByteRange(r.tocOffset(), tailStart - r.tocOffset())), ranges);
+        assertEquals(open(blob).tocDigest(), r.tocDigest(), "the same TOC as from a single read");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.estargz.snapshotter.remote.stargz;
 
+import dev.estargz.format.footer.Footers;
 import dev.estargz.format.reader.EStargzReader;
 import dev.estargz.format.reader.ReaderOptions;
 import dev.estargz.registry.Digest;
@@ -23,12 +24,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Finds a layer in its registry and reads its footer and TOC (the reference's "resolve"): the blob's size by HEAD,
- * then the tail read that the TOC reader needs, kept in memory so that mounting the layer costs no further request.
+ * Finds a layer in its registry and reads its footer and TOC (the reference's "resolve"): the blob's size and the
+ * tail the TOC reader needs in one suffix-range request (then the rest of the TOC if it starts earlier), kept in memory so that mounting the layer costs no further request.
  * Results are kept for {@code resolve_result_entry_ttl_sec} so the other layers of an image can be resolved ahead
  * of containerd asking for them, in parallel on a bounded pool.
  */
 final class LayerResolver implements AutoCloseable {
+    /** What the TOC reader reads first: the footer and the tail before it. */
+    private static final int TAIL_LENGTH = ReaderOptions.DEFAULT_TAIL_SIZE + Footers.MAX_SIZE;
     private final RegistryClient client;
     private final Duration ttl;
     private final ExecutorService pool;
@@ -102,8 +105,12 @@ final class LayerResolver implements AutoCloseable {
     private Resolved fetch(ImageReference ref, Digest digest) {
         long t0 = System.nanoTime();
         try {
-            RegistryBlobSource remote = client.openBlob(ref, digest);
-            return open(ref, digest, remote, t0);
+            // the footer and the TOC's end in the same request that sizes the blob: no HEAD round trip first
+            RegistryClient.OpenedBlobTail opened = client.openBlobTail(ref, digest, TAIL_LENGTH);
+            RegistryBlobSource remote = opened.blob();
+            RecordingBlobSource blob = new RecordingBlobSource(remote, remote.size(),
+                    List.of(new RecordingBlobSource.LocalSpan(opened.tailOffset(), opened.tail())));
+            return open(ref, digest, blob, t0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -116,8 +123,7 @@ final class LayerResolver implements AutoCloseable {
         return new RecordingBlobSource(remote, size, saved);
     }
 
-    private Resolved open(ImageReference ref, Digest digest, RegistryBlobSource remote, long t0) throws IOException {
-        RecordingBlobSource blob = new RecordingBlobSource(remote, remote.size(), List.of());
+    private Resolved open(ImageReference ref, Digest digest, RecordingBlobSource blob, long t0) throws IOException {
         blob.recordCurrentThread();
         EStargzReader reader;
         try {
