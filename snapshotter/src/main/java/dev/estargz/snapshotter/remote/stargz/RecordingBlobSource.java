@@ -19,6 +19,7 @@ final class RecordingBlobSource implements BlobSource {
     private volatile List<LocalSpan> local;
     private volatile Thread recorder;
     private final List<LocalSpan> recorded = new ArrayList<>();
+    private volatile long lastAnswerNanos = Long.MIN_VALUE;
 
     /** A byte range held locally. */
     record LocalSpan(long offset, byte[] bytes) {
@@ -52,9 +53,18 @@ final class RecordingBlobSource implements BlobSource {
         return local;
     }
 
+    /**
+     * When the registry last answered a read of this blob ({@link System#nanoTime}), or {@code Long.MIN_VALUE}
+     * if it never has (a layer restored from saved spans). As in the reference, any answer counts as a check.
+     */
+    long lastAnswerNanos() {
+        return lastAnswerNanos;
+    }
+
     /** One byte from the registry itself (never from the local spans): is the blob still reachable? */
     void probeRemote() throws IOException {
         remote.read(new ByteRange(0, Math.min(1, size)));
+        lastAnswerNanos = System.nanoTime();
     }
 
     @Override
@@ -71,6 +81,7 @@ final class RecordingBlobSource implements BlobSource {
             }
         }
         byte[] b = remote.read(range);
+        lastAnswerNanos = System.nanoTime();
         if (recorder == Thread.currentThread()) {
             synchronized (this) {
                 recorded.add(new LocalSpan(range.offset(), b));
@@ -82,7 +93,9 @@ final class RecordingBlobSource implements BlobSource {
     @Override
     public List<byte[]> readAll(List<ByteRange> ranges) throws IOException {
         // chunk reads never touch the saved footer and TOC: go to the registry in one request
-        return remote.readAll(ranges);
+        List<byte[]> out = remote.readAll(ranges);
+        lastAnswerNanos = System.nanoTime();
+        return out;
     }
 
     @Override

@@ -46,9 +46,12 @@ final class ServedLayer {
         return mountedNanos;
     }
 
-    /** Whether the registry must be asked again ({@code [blob] check_always}, {@code valid_interval} seconds). */
+    /**
+     * Whether the registry must be asked again ({@code [blob] check_always}, {@code valid_interval} seconds since
+     * the last check or the last answer to any read of the blob, the resolve's included, as in the reference).
+     */
     boolean needsRecheck(BlobConfig b) {
-        long last = lastCheckNanos.get();
+        long last = Math.max(lastCheckNanos.get(), blob.lastAnswerNanos());
         return b.checkAlways() || last == Long.MIN_VALUE
                 || System.nanoTime() - last > b.validInterval() * 1_000_000_000L;
     }
