@@ -12,7 +12,7 @@
 # layer opens within 128 MiB); the heap grows only when that happens and shrinks after.
 # The daemon passes its -X options and the environment on to the fuse manager it starts.
 export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
-jvm_opts=${JAVA_OPTS:--Xms8m -Xmx192m -XX:MaxHeapFreeRatio=70 -XX:MinHeapFreeRatio=40 -XX:-ShrinkHeapInSteps -XX:+UseSerialGC -XX:MaxMetaspaceSize=96m -Xss512k -XX:-UsePerfData -XX:TrimNativeHeapInterval=5000}
+jvm_opts=${JAVA_OPTS:--Xms8m -Xmx192m -XX:MaxHeapFreeRatio=40 -XX:MinHeapFreeRatio=20 -XX:-ShrinkHeapInSteps -XX:+UseSerialGC -XX:MaxMetaspaceSize=96m -Xss512k -XX:-UsePerfData -XX:TrimNativeHeapInterval=5000}
 
 # Class-data sharing: the classes of a daemon's start, archived next to the jars, are mapped instead of loaded and
 # verified again (socket ready in about 1 s instead of 2). The archive is mapped where it was written

@@ -46,9 +46,15 @@ public final class WarmUp {
     private WarmUp() {
     }
 
-    /** Starts {@link #run} on a daemon thread of low priority; mounts asked for meanwhile go ahead as usual. */
-    public static Thread startInBackground(Path scratchParent, FsOptions options) {
-        Thread t = new Thread(() -> run(scratchParent, options), "estargz-warm-up");
+    /**
+     * Starts {@link #run} on a daemon thread of low priority, then {@code then} on the same thread (e.g. giving back
+     * the heap the warm-up took); mounts asked for meanwhile go ahead as usual.
+     */
+    public static Thread startInBackground(Path scratchParent, FsOptions options, Runnable then) {
+        Thread t = new Thread(() -> {
+            run(scratchParent, options);
+            then.run();
+        }, "estargz-warm-up");
         t.setDaemon(true);
         t.setPriority(Thread.MIN_PRIORITY);
         t.start();

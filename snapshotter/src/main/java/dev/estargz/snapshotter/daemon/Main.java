@@ -119,7 +119,8 @@ public final class Main implements Callable<Integer> {
                 fsMetrics.watch(registry, () -> inProcess);
             }
             remote = inProcess;
-            WarmUp.startInBackground(root.resolve("stargz").resolve("tmp"), StargzSettings.fsOptions(cfg));
+            WarmUp.startInBackground(root.resolve("stargz").resolve("tmp"), StargzSettings.fsOptions(cfg),
+                IdleHeapTrim::collectTight);
             // unmounts every lazily served layer; snapshots, saved TOCs and the chunk cache stay for the next start
             remoteCloser = inProcess;
         }
