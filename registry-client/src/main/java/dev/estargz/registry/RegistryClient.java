@@ -202,21 +202,17 @@ public final class RegistryClient implements Closeable {
         List<Endpoint> endpoints = transport.pullEndpoints(repo);
         Optional<BlobTail> tail = BlobTail.fetch(transport, endpoints, repo, digest, pullScope(repo), tailLength);
         if (tail.isPresent()) {
-            BlobTail t = tail.get();
-            return new OpenedBlobTail(new RegistryBlobSource(transport, endpoints, repo, digest, t.blobSize(), config),
-                    t.offset(), t.bytes());
+            return new OpenedBlobTail(new RegistryBlobSource(transport, endpoints, repo, digest,
+                    tail.get().blobSize(), config), tail.get());
         }
         RegistryBlobSource blob = openBlob(repo, digest);
         long offset = Math.max(0, blob.size() - tailLength);
-        return new OpenedBlobTail(blob, offset, blob.read(new ByteRange(offset, blob.size() - offset)));
+        return new OpenedBlobTail(blob, new BlobTail(blob.size(), offset,
+                blob.read(new ByteRange(offset, blob.size() - offset))));
     }
 
-    /**
-     * A blob opened for random access with its end read.
-     *
-     * @param tailOffset where {@code tail} starts in the blob; {@code tail} runs to the blob's end
-     */
-    public record OpenedBlobTail(RegistryBlobSource blob, long tailOffset, byte[] tail) {
+    /** A blob opened for random access with its end read. */
+    public record OpenedBlobTail(RegistryBlobSource blob, BlobTail tail) {
     }
 
     /** A small blob (e.g. an image config) read whole and verified; refuses blobs over 64 MiB. */

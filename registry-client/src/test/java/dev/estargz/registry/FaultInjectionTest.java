@@ -90,7 +90,7 @@ class FaultInjectionTest {
     void aBlobOpenedByItsTailCostsOneRequest() throws Exception {
         RegistryClient.OpenedBlobTail t = client.openBlobTail(viaProxy, layer.digest(), 4096);
         assertEquals(blob.length, t.blob().size());
-        assertArrayEquals(slice(new ByteRange(blob.length - 4096, 4096)), t.tail());
+        assertArrayEquals(slice(new ByteRange(blob.length - 4096, 4096)), t.tail().bytes());
         assertEquals(1, proxy.requests().size(), "no HEAD before the tail");
         assertEquals("bytes=-4096", proxy.requests().get(0).getHeader("Range"));
     }
@@ -100,8 +100,8 @@ class FaultInjectionTest {
         proxy.inject(FaultProxy.blobGet(), new Fault.IgnoreRange(), 1);
         RegistryClient.OpenedBlobTail t = client.openBlobTail(viaProxy, layer.digest(), 4096);
         assertEquals(blob.length, t.blob().size());
-        assertEquals(blob.length - 4096, t.tailOffset());
-        assertArrayEquals(slice(new ByteRange(blob.length - 4096, 4096)), t.tail());
+        assertEquals(blob.length - 4096, t.tail().offset());
+        assertArrayEquals(slice(new ByteRange(blob.length - 4096, 4096)), t.tail().bytes());
     }
 
     @Test

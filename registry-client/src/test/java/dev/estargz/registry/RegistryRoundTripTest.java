@@ -94,14 +94,14 @@ class RegistryRoundTripTest {
         RegistryClient.OpenedBlobTail t = client.openBlobTail(image.reference(), d, 1000);
         try (RegistryBlobSource src = t.blob()) {
             assertEquals(blob.length, src.size());
-            assertEquals(blob.length - 1000, t.tailOffset());
-            assertArrayEquals(Arrays.copyOfRange(blob, blob.length - 1000, blob.length), t.tail());
+            assertEquals(blob.length - 1000, t.tail().offset());
+            assertArrayEquals(Arrays.copyOfRange(blob, blob.length - 1000, blob.length), t.tail().bytes());
             assertArrayEquals(Arrays.copyOfRange(blob, 0, 10), src.read(new ByteRange(0, 10)));
         }
         // a tail longer than the blob is the whole blob
         RegistryClient.OpenedBlobTail whole = client.openBlobTail(image.reference(), d, blob.length + 5000);
-        assertEquals(0, whole.tailOffset());
-        assertArrayEquals(blob, whole.tail());
+        assertEquals(0, whole.tail().offset());
+        assertArrayEquals(blob, whole.tail().bytes());
     }
 
     @Test

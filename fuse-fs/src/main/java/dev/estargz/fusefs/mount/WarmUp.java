@@ -115,10 +115,7 @@ public final class WarmUp {
             t.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             directory(t, "etc/");
             regular(t, "etc/warm-up", CONTENT);
-            TarArchiveEntry l = new TarArchiveEntry("etc/link", TarArchiveEntry.LF_SYMLINK);
-            l.setLinkName("warm-up");
-            t.putArchiveEntry(l);
-            t.closeArchiveEntry();
+            link(t, "etc/link", TarArchiveEntry.LF_SYMLINK, "warm-up");
             directory(t, "etc/opaque/");
             regular(t, "etc/opaque/.wh..wh..opq", new byte[0]);
             regular(t, "etc/.wh.removed", new byte[0]);
@@ -140,18 +137,10 @@ public final class WarmUp {
                         switch (f % 8) {
                             case 0 -> regular(t, name, chunked);
                             case 1 -> regular(t, name, new byte[0]);
-                            case 2 -> {
-                                TarArchiveEntry s = new TarArchiveEntry(name, TarArchiveEntry.LF_SYMLINK);
-                                s.setLinkName("libexample-" + (f - 1) + ".so." + d + "." + p);
-                                t.putArchiveEntry(s);
-                                t.closeArchiveEntry();
-                            }
-                            case 3 -> {
-                                TarArchiveEntry h = new TarArchiveEntry(name, TarArchiveEntry.LF_LINK);
-                                h.setLinkName(dir + "libexample-" + (f - 3) + ".so." + d + "." + p);
-                                t.putArchiveEntry(h);
-                                t.closeArchiveEntry();
-                            }
+                            case 2 -> link(t, name, TarArchiveEntry.LF_SYMLINK,
+                                    "libexample-" + (f - 1) + ".so." + d + "." + p);
+                            case 3 -> link(t, name, TarArchiveEntry.LF_LINK,
+                                    dir + "libexample-" + (f - 3) + ".so." + d + "." + p);
                             case 4 -> {
                                 TarArchiveEntry x = entry(name, small.length);
                                 x.addPaxHeader("SCHILY.xattr.user.warm-up", "value-" + f);
@@ -184,6 +173,13 @@ public final class WarmUp {
     private static void regular(TarArchiveOutputStream t, String name, byte[] content) throws IOException {
         t.putArchiveEntry(entry(name, content.length));
         t.write(content);
+        t.closeArchiveEntry();
+    }
+
+    private static void link(TarArchiveOutputStream t, String name, byte type, String target) throws IOException {
+        TarArchiveEntry e = new TarArchiveEntry(name, type);
+        e.setLinkName(target);
+        t.putArchiveEntry(e);
         t.closeArchiveEntry();
     }
 

@@ -74,8 +74,9 @@ public final class IdleHeapTrim {
      * A full collection under the trim's ratios, the process's own restored afterwards (the order keeps min <= max,
      * which the JVM enforces on every change). Where the flags cannot be changed, a plain full collection. Also
      * called once the warm-up is done, so that the heap it took is not held until the first quiet look.
+     * Synchronized: a second caller meanwhile would take the tight ratios for the process's own and restore them.
      */
-    public static void collectTight() {
+    public static synchronized void collectTight() {
         HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
         String min;
         String max;
@@ -97,7 +98,7 @@ public final class IdleHeapTrim {
         }
     }
 
-    private static long collections(List<GarbageCollectorMXBean> collectors) {
+    static long collections(List<GarbageCollectorMXBean> collectors) {
         long n = 0;
         for (GarbageCollectorMXBean c : collectors) {
             n += Math.max(0, c.getCollectionCount());

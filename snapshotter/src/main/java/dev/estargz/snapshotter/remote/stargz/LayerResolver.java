@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Finds a layer in its registry and reads its footer and TOC (the reference's "resolve"): the blob's size and the
- * tail the TOC reader needs in one suffix-range request (then the rest of the TOC if it starts earlier), kept in memory so that mounting the layer costs no further request.
+ * tail the TOC reader needs in one suffix-range request (then the rest of the TOC if it starts earlier), kept in
+ * memory so that mounting the layer costs no further request.
  * Results are kept for {@code resolve_result_entry_ttl_sec} so the other layers of an image can be resolved ahead
  * of containerd asking for them, in parallel on a bounded pool.
  */
@@ -109,7 +110,7 @@ final class LayerResolver implements AutoCloseable {
             RegistryClient.OpenedBlobTail opened = client.openBlobTail(ref, digest, TAIL_LENGTH);
             RegistryBlobSource remote = opened.blob();
             RecordingBlobSource blob = new RecordingBlobSource(remote, remote.size(),
-                    List.of(new RecordingBlobSource.LocalSpan(opened.tailOffset(), opened.tail())));
+                    List.of(new RecordingBlobSource.LocalSpan(opened.tail().offset(), opened.tail().bytes())));
             return open(ref, digest, blob, t0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
