@@ -3,6 +3,8 @@ package dev.estargz.snapshotter.grpc;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.buffer.UnpooledByteBufAllocator;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
@@ -50,6 +52,9 @@ public final class UnixSocketServer implements AutoCloseable {
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
                 .executor(calls)
+                // containerd's calls are a few hundred bytes: netty's pooled allocator would keep a 4 MiB arena
+                // chunk (and per-thread caches) resident for them, buffers allocated per message cost nothing
+                .withChildOption(ChannelOption.ALLOCATOR, UnpooledByteBufAllocator.DEFAULT)
                 .addService(service)
                 .build();
         try {
