@@ -6,14 +6,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A {@link LayerFileSystem} mounted read-only with jnr-fuse. jnr's non-blocking mount sleeps a fixed 2 s, so the
- * FUSE loop runs blocking in a named thread of ours and readiness is read from the mount table.
+ * FUSE loop runs blocking in a named thread of ours and the mount is live when the kernel's FUSE_INIT reaches it.
  */
 public final class FuseMount implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FuseMount.class);
@@ -45,6 +47,7 @@ public final class FuseMount implements AutoCloseable {
 
     /** Mounts {@code fs} at the existing directory {@code dir} and returns once the mount is live. */
     public static FuseMount mount(LayerFileSystem fs, Path dir, Options options) throws IOException {
+        long t0 = System.nanoTime();
         Path abs = dir.toAbsolutePath().normalize();
         if (MountTable.isMountPoint(abs)) {
             throw new IOException("cannot mount layer " + fs.layer() + ": " + abs + " is already a mount point");
@@ -70,7 +73,9 @@ public final class FuseMount implements AutoCloseable {
         loop.setDaemon(true);
         loop.start();
         long deadline = System.nanoTime() + READY_LIMIT.toNanos();
-        while (!MountTable.isMountPoint(abs)) {
+        // live once the kernel's FUSE_INIT reached the loop (the mount table, polled instead, cost a read of
+        // /proc/self/mountinfo per try and up to one poll period per mount)
+        while (!initialized(adapter)) {
             if (!loop.isAlive() || System.nanoTime() > deadline) {
                 Throwable t = failure.get();
                 if (loop.isAlive()) {
@@ -80,9 +85,8 @@ public final class FuseMount implements AutoCloseable {
                         + (t != null ? ": " + t.getMessage() : loop.isAlive() ? ": not mounted within "
                         + READY_LIMIT.toSeconds() + " s" : ": the FUSE loop ended"), t);
             }
-            sleep(20);
         }
-        LOG.debug("mounted {} at {}", fs.layer(), abs);
+        LOG.debug("mounted {} at {} in {} ms", fs.layer(), abs, (System.nanoTime() - t0) / 1_000_000);
         return new FuseMount(abs, adapter, loop);
     }
 
@@ -147,9 +151,15 @@ public final class FuseMount implements AutoCloseable {
         return stale;
     }
 
-    private static void sleep(long ms) throws IOException {
+    /** Waits up to 20 ms for the adapter's FUSE_INIT; false when it has not come yet. */
+    private static boolean initialized(LayerFuseAdapter adapter) throws IOException {
         try {
-            Thread.sleep(ms);
+            adapter.initialized().get(20, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("never completed exceptionally", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted while mounting");

@@ -7,6 +7,7 @@ import dev.estargz.fusefs.fs.FsStats;
 import dev.estargz.fusefs.fs.LayerFileSystem;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import jnr.ffi.Pointer;
 import ru.serce.jnrfuse.ErrorCodes;
 import ru.serce.jnrfuse.FuseFillDir;
@@ -25,9 +26,21 @@ final class LayerFuseAdapter extends FuseStubFS {
     private static final Logger LOG = LoggerFactory.getLogger(LayerFuseAdapter.class);
 
     private final LayerFileSystem fs;
+    private final CompletableFuture<Void> initialized = new CompletableFuture<>();
 
     LayerFuseAdapter(LayerFileSystem fs) {
         this.fs = fs;
+    }
+
+    /** Completes when the kernel's FUSE_INIT arrived: mount(2) has returned and the loop is serving. */
+    CompletableFuture<Void> initialized() {
+        return initialized;
+    }
+
+    @Override
+    public Pointer init(Pointer conn) {
+        initialized.complete(null);
+        return null;
     }
 
     @Override
