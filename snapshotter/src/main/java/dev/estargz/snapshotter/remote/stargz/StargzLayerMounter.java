@@ -277,8 +277,15 @@ public final class StargzLayerMounter implements RemoteLayerMounter, AutoCloseab
             return new MountOutcome.NotMounted(FallbackReason.MISSING_LABELS, e.getMessage());
         }
         RecordingBlobSource blob = resolver.blobOfKnownSize(ref, saved.layerDigest(), saved.blobSize(), saved.spans());
-        return mountResolved(mountpoint, saved.imageRef(), ref, saved.layerDigest(), blob, null, saved.tocDigest(),
-                false, t0);
+        MountOutcome outcome = mountResolved(mountpoint, saved.imageRef(), ref, saved.layerDigest(), blob, null,
+                saved.tocDigest(), false, t0);
+        if (outcome instanceof MountOutcome.NotMounted failed) {
+            // e.g. a saved TOC torn by a power loss (saves are not synced): the registry has the layer
+            LOG.warn("the remote snapshot at {} does not mount from its saved TOC ({}); resolving it in the registry",
+                    mountpoint, failed.detail());
+            return mount(mountpoint, labels);
+        }
+        return outcome;
     }
 
     @Override
