@@ -67,6 +67,19 @@ public final class ChunkCache {
         if (keepInMemory || disk == null) {
             memory.put(sha256Hex, data);
         }
+        putOnDisk(sha256Hex, data);
+    }
+
+    /**
+     * The first half of {@link #put put(key, data, true)}: the chunk is in memory now, and readers find it there;
+     * {@link #putOnDisk} writes it to disk afterwards, so that a waiting reader need not wait for the write.
+     */
+    public void putInMemory(String sha256Hex, byte[] data) {
+        memory.put(sha256Hex, data);
+    }
+
+    /** Stores a verified chunk on disk only (nothing without a disk store). */
+    public void putOnDisk(String sha256Hex, byte[] data) {
         if (disk != null) {
             disk.put(sha256Hex, data);
         }

@@ -375,10 +375,14 @@ public final class ChunkFetcher implements AutoCloseable {
         }
     }
 
-    /** Fetches, verifies and caches the claimed chunks, completing their futures. */
+    /**
+     * Fetches, verifies and caches the claimed chunks, completing their futures. A chunk kept in memory is handed
+     * to its readers before any chunk of the job is written to disk.
+     */
     private long runJob(List<Integer> job, boolean keepInMemory, long gap) throws IOException {
         MemberRuns runs = MemberRuns.of(index, job, gap, MAX_REQUEST);
         List<byte[]> data;
+        long t0 = System.nanoTime();
         try {
             requests.incrementAndGet();
             data = runs.ranges().size() == 1 ? List.of(blob.read(runs.ranges().get(0))) : blob.readAll(runs.ranges());
@@ -393,13 +397,21 @@ public final class ChunkFetcher implements AutoCloseable {
             bytes += d.length;
         }
         fetchedBytes.addAndGet(bytes);
+        long fetched = System.nanoTime();
         IOException firstFailure = null;
-        for (int c : job) {
+        byte[][] toDisk = keepInMemory ? new byte[job.size()][] : null;
+        for (int i = 0; i < job.size(); i++) {
+            int c = job.get(i);
             CompletableFuture<byte[]> f = inflight.get(c);
             try {
                 ByteRange r = runs.ranges().get(runs.rangeOf(index.chunkCompressedOffset(c)));
                 byte[] chunk = verifiedOrRefetched(c, data.get(runs.rangeOf(index.chunkCompressedOffset(c))), r);
-                cache.put(index.chunkDigestHex(c), chunk, keepInMemory);
+                if (keepInMemory) {
+                    cache.putInMemory(index.chunkDigestHex(c), chunk);
+                    toDisk[i] = chunk;
+                } else {
+                    cache.put(index.chunkDigestHex(c), chunk, false);
+                }
                 markPresent(c);
                 inflight.remove(c);
                 if (f != null) {
@@ -414,6 +426,20 @@ public final class ChunkFetcher implements AutoCloseable {
                     firstFailure = e instanceof IOException io ? io : new IOException(e);
                 }
             }
+        }
+        long handed = System.nanoTime();
+        if (toDisk != null) {
+            for (int i = 0; i < job.size(); i++) {
+                if (toDisk[i] != null) {
+                    cache.putOnDisk(index.chunkDigestHex(job.get(i)), toDisk[i]);
+                }
+            }
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{}: {} chunks, {} bytes in {} ranges from blob offset {}: fetched in {} ms, verified in {} ms,"
+                    + " on disk in {} ms", layer, job.size(), bytes, runs.ranges().size(),
+                    index.chunkCompressedOffset(job.get(0)), (fetched - t0) / 1_000_000, (handed - fetched) / 1_000_000,
+                    (System.nanoTime() - handed) / 1_000_000);
         }
         if (firstFailure != null) {
             throw firstFailure;
