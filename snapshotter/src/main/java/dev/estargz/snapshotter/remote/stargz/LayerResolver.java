@@ -109,8 +109,8 @@ final class LayerResolver implements AutoCloseable {
             // the footer and the TOC's end in the same request that sizes the blob: no HEAD round trip first
             RegistryClient.OpenedBlobTail opened = client.openBlobTail(ref, digest, TAIL_LENGTH);
             RegistryBlobSource remote = opened.blob();
-            RecordingBlobSource blob = new RecordingBlobSource(remote, remote.size(),
-                    List.of(new RecordingBlobSource.LocalSpan(opened.tail().offset(), opened.tail().bytes())));
+            RecordingBlobSource blob = RecordingBlobSource.answeredWithTail(remote, remote.size(),
+                    new RecordingBlobSource.LocalSpan(opened.tail().offset(), opened.tail().bytes()));
             return open(ref, digest, blob, t0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -34,6 +34,17 @@ final class RecordingBlobSource implements BlobSource {
         this.local = List.copyOf(local);
     }
 
+    /**
+     * A blob the registry has just answered for: its size and {@code tail} came in the resolve's first request,
+     * which counts as a check (a layer whose TOC fits in the tail makes no other request before it is used, and
+     * was probed again at the first container start without this).
+     */
+    static RecordingBlobSource answeredWithTail(BlobSource remote, long size, LocalSpan tail) {
+        RecordingBlobSource blob = new RecordingBlobSource(remote, size, List.of(tail));
+        blob.lastAnswerNanos = System.nanoTime();
+        return blob;
+    }
+
     /** Starts keeping the reads the current thread makes. */
     void recordCurrentThread() {
         recorder = Thread.currentThread();

@@ -35,6 +35,15 @@ class ServedLayerTest {
     }
 
     @Test
+    void aLayerResolvedFromTheTailTheRegistryJustSentIsNotCheckedAgain() {
+        RecordingBlobSource blob = RecordingBlobSource.answeredWithTail(REMOTE, 100,
+                new RecordingBlobSource.LocalSpan(0, new byte[100]));
+        assertFalse(served(blob).needsRecheck(BlobConfig.DEFAULTS), "the tail was the registry's answer");
+        BlobConfig noInterval = new BlobConfig(-1, false, 50000, 300, false, 0, 5, 30, 300000);
+        assertTrue(served(blob).needsRecheck(noInterval), "until the interval has passed");
+    }
+
+    @Test
     void anAnswerFromTheRegistryCountsAsACheckWithinTheValidInterval() throws Exception {
         RecordingBlobSource blob = new RecordingBlobSource(REMOTE, 100, List.of(
                 new RecordingBlobSource.LocalSpan(50, new byte[50])));
