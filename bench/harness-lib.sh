@@ -68,7 +68,7 @@ start_registry() {
     cat > "$work/registry.yml" <<YML
 version: 0.1
 log:
-  level: error
+  level: ${REGISTRY_LOG_LEVEL:-error}
   accesslog:
     disabled: true
 storage:

@@ -132,12 +132,15 @@ public final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
     }
 
     private static <T> void unary(String rpc, String key, StreamObserver<T> out, Supplier<T> call) {
+        long t0 = System.nanoTime();
         T result;
         try {
             result = call.get();
         } catch (RuntimeException e) {
             out.onError(toStatus(rpc, key, e));
             return;
+        } finally {
+            LOG.trace("{} {} took {} us", rpc, key, (System.nanoTime() - t0) / 1000);
         }
         out.onNext(result);
         out.onCompleted();

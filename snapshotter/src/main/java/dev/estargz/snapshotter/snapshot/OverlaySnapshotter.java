@@ -98,9 +98,12 @@ public final class OverlaySnapshotter implements AutoCloseable {
             // and checking brings back a layer the fuse manager lost (it died and was replaced)
             checkAvailability(key, parent);
         }
+        long t0 = System.nanoTime();
         SnapshotChain s = createSnapshot(Kind.ACTIVE, key, parent, labels);
         if (target != null) {
+            long created = System.nanoTime();
             MountOutcome outcome = remote.mount(dirs.upper(s.id()), labels);
+            long mounted = System.nanoTime();
             if (outcome instanceof MountOutcome.NotMounted nm) {
                 LOG.info("remote-snapshot-prepared=false key={} target={} reason={}: {}; falling back to a normal"
                         + " snapshot", key, target, nm.reason().label(), nm.detail());
@@ -118,7 +121,9 @@ public final class OverlaySnapshotter implements AutoCloseable {
                         throw e;
                     }
                 }
-                LOG.debug("remote-snapshot-prepared=true key={} target={}", key, target);
+                LOG.debug("remote-snapshot-prepared=true key={} target={} (created in {} us, mounted in {} us,"
+                        + " committed in {} us)", key, target, (created - t0) / 1000, (mounted - created) / 1000,
+                        (System.nanoTime() - mounted) / 1000);
                 events.remoteSnapshotPrepared();
                 throw SnapshotException.alreadyExists("target snapshot \"" + target + "\"");
             }
