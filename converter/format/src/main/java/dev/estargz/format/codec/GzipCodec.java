@@ -42,7 +42,7 @@ public final class GzipCodec implements MemberCodec {
 
     @Override
     public byte[] readMember(byte[] compressed, long skip, int length) throws IOException {
-        int pos = headerLength(compressed);
+        int pos = headerEnd(compressed, 0, compressed.length);
         Inflater inf = new Inflater(true);
         try {
             inf.setInput(compressed, pos, compressed.length - pos);
@@ -75,66 +75,255 @@ public final class GzipCodec implements MemberCodec {
         }
     }
 
-    /** Length of the gzip member header at the start of {@code b}, validating it. */
-    static int headerLength(byte[] b) throws IOException {
-        if (b.length < 10 || (b[0] & 0xff) != 0x1f || (b[1] & 0xff) != 0x8b || b[2] != 8) {
+    /** Where the data of the gzip member whose header starts at {@code from} begins, validating the header. */
+    private static int headerEnd(byte[] b, int from, int end) throws IOException {
+        if (end - from < 10 || (b[from] & 0xff) != 0x1f || (b[from + 1] & 0xff) != 0x8b || b[from + 2] != 8) {
             throw new IOException("not a gzip member (bad magic)");
         }
-        int flags = b[3] & 0xff;
-        int pos = 10;
+        int flags = b[from + 3] & 0xff;
+        int pos = from + 10;
         if ((flags & FEXTRA) != 0) {
-            need(b, pos + 2);
+            need(end, pos + 2);
             pos += 2 + ((b[pos] & 0xff) | (b[pos + 1] & 0xff) << 8);
         }
         if ((flags & FNAME) != 0) {
-            pos = skipZeroTerminated(b, pos);
+            pos = skipZeroTerminated(b, pos, end);
         }
         if ((flags & FCOMMENT) != 0) {
-            pos = skipZeroTerminated(b, pos);
+            pos = skipZeroTerminated(b, pos, end);
         }
         if ((flags & FHCRC) != 0) {
             pos += 2;
         }
-        need(b, pos);
+        need(end, pos);
         return pos;
     }
 
-    private static int skipZeroTerminated(byte[] b, int pos) throws IOException {
-        while (pos < b.length && b[pos] != 0) {
+    private static int skipZeroTerminated(byte[] b, int pos, int end) throws IOException {
+        while (pos < end && b[pos] != 0) {
             pos++;
         }
-        need(b, pos + 1);
+        need(end, pos + 1);
         return pos + 1;
     }
 
-    private static void need(byte[] b, int n) throws IOException {
-        if (b.length < n) {
+    private static void need(int end, int n) throws IOException {
+        if (end < n) {
             throw new EOFException("gzip header is truncated");
         }
     }
 
+    /**
+     * One gzip member inflated from a byte array, its CRC-32 and length counted so that {@link #finish} can check
+     * them against the trailer. Owns an {@link Inflater}: close it.
+     */
+    private static final class CheckedMember implements AutoCloseable {
+        private final Inflater inf = new Inflater(true);
+        private final CRC32 crc = new CRC32();
+        private final byte[] b;
+        private final int end;
+        private int start;
+        private long size;
+
+        CheckedMember(byte[] b, int end) {
+            this.b = b;
+            this.end = end;
+        }
+
+        /** Starts the member whose header is at {@code at}. */
+        CheckedMember open(int at) throws IOException {
+            start = at;
+            int data = headerEnd(b, at, end);
+            inf.reset();
+            crc.reset();
+            size = 0;
+            inf.setInput(b, data, end - data);
+            return this;
+        }
+
+        /** Up to {@code len} bytes of the member, 0 at its end. */
+        int read(byte[] out, int off, int len) throws IOException {
+            int n;
+            try {
+                n = inf.inflate(out, off, len);
+                while (n == 0 && !inf.finished()) {
+                    if (inf.needsInput() || inf.needsDictionary()) {
+                        throw new EOFException("gzip member at byte " + start + " is truncated");
+                    }
+                    n = inf.inflate(out, off, len);
+                }
+            } catch (DataFormatException e) {
+                throw new IOException("corrupt deflate data in the gzip member at byte " + start + ": "
+                        + e.getMessage(), e);
+            }
+            crc.update(out, off, n);
+            size += n;
+            return n;
+        }
+
+        /** Fills {@code out[off, off + len)} from the member; fails when it ends first. */
+        void readFully(byte[] out, int off, int len) throws IOException {
+            int got = 0;
+            while (got < len) {
+                got += inflate(inf, out, off + got, len - got);
+            }
+            crc.update(out, off, len);
+            size += len;
+        }
+
+        /**
+         * Inflates what is left of the member and checks its trailer (CRC-32 and length mod 2^32, RFC 1952).
+         *
+         * @return where the next member starts
+         */
+        int finish(byte[] scratch) throws IOException {
+            try {
+                while (!inf.finished()) {
+                    int n = inf.inflate(scratch);
+                    if (n == 0 && (inf.needsInput() || inf.needsDictionary())) {
+                        throw new EOFException("gzip member at byte " + start + " is truncated");
+                    }
+                    crc.update(scratch, 0, n);
+                    size += n;
+                }
+            } catch (DataFormatException e) {
+                throw new IOException("corrupt deflate data in the gzip member at byte " + start + ": "
+                        + e.getMessage(), e);
+            }
+            int trailer = end - inf.getRemaining();
+            if (end - trailer < 8) {
+                throw new EOFException("gzip member at byte " + start + " has no trailer");
+            }
+            long wantCrc = le32(b, trailer);
+            long wantSize = le32(b, trailer + 4);
+            if (wantCrc != crc.getValue()) {
+                throw new IOException(String.format("gzip member at byte %d fails its CRC-32 check: trailer says "
+                        + "%08x, data has %08x", start, wantCrc, crc.getValue()));
+            }
+            if (wantSize != (size & 0xffffffffL)) {
+                throw new IOException("gzip member at byte " + start + " decompresses to " + size
+                        + " bytes, its trailer says " + wantSize + " (mod 2^32)");
+            }
+            return trailer + 8;
+        }
+
+        @Override
+        public void close() {
+            inf.end();
+        }
+    }
+
+    private static long le32(byte[] b, int at) {
+        return (b[at] & 0xffL) | (b[at + 1] & 0xffL) << 8 | (b[at + 2] & 0xffL) << 16 | (b[at + 3] & 0xffL) << 24;
+    }
+
+    /**
+     * The member at {@code offset}, inflated as it is read; at its end its trailer is checked, and so is every
+     * member after it, which must fill the range exactly.
+     */
     @Override
-    public byte[] readTocJson(byte[] tocRegion, long maxJsonSize) throws IOException {
-        // The TOC tar entry starts the member: one 512-byte header, then the JSON.
-        byte[] header = readMember(tocRegion, 0, UstarHeader.BLOCK);
-        String name = cString(header, 0, 100);
-        if (header[345] != 0 && isUstar(header)) {
-            name = cString(header, 345, 155) + "/" + name;
+    public InputStream openMembersChecked(byte[] compressed, int offset, int length) throws IOException {
+        CheckedMember m = new CheckedMember(compressed, offset + length);
+        try {
+            m.open(offset);
+        } catch (IOException | RuntimeException e) {
+            m.close();
+            throw e;
         }
-        if (!TOC_TAR_NAME.equals(name)) {
-            throw new IOException("TOC tar entry is named \"" + name + "\", expected \"" + TOC_TAR_NAME + "\"");
+        return new MemberStream(m, Long.MAX_VALUE, offset + length, "the members");
+    }
+
+    /**
+     * The JSON of the TOC member (a tar entry {@code stargz.index.json} at the member's start), inflated as it is
+     * read. At its end the rest of the member is inflated and its trailer checked, and the member must end where
+     * the region does.
+     */
+    @Override
+    public InputStream openTocJson(byte[] tocRegion, long maxJsonSize) throws IOException {
+        CheckedMember m = new CheckedMember(tocRegion, tocRegion.length);
+        try {
+            byte[] header = new byte[UstarHeader.BLOCK];
+            m.open(0).readFully(header, 0, header.length);
+            String name = cString(header, 0, 100);
+            if (header[345] != 0 && isUstar(header)) {
+                name = cString(header, 345, 155) + "/" + name;
+            }
+            if (!TOC_TAR_NAME.equals(name)) {
+                throw new IOException("TOC tar entry is named \"" + name + "\", expected \"" + TOC_TAR_NAME + "\"");
+            }
+            long size = parseOctal(header, 124, 12);
+            if (size < 0) {
+                throw new IOException("TOC tar entry has an invalid size field");
+            }
+            if (size > maxJsonSize) {
+                throw new IOException("TOC JSON is " + size + " bytes, more than the limit of " + maxJsonSize);
+            }
+            return new MemberStream(m, size, tocRegion.length, "the TOC member");
+        } catch (IOException | RuntimeException e) {
+            m.close();
+            throw e;
         }
-        long size = parseOctal(header, 124, 12);
-        if (size < 0) {
-            throw new IOException("TOC tar entry has an invalid size field");
+    }
+
+    /**
+     * Up to {@code limit} bytes of a member (all of it when the limit is not reached first); then the rest of it
+     * is inflated, its trailer checked, and the members after it up to {@code end} checked the same way.
+     */
+    private static final class MemberStream extends InputStream {
+        private final CheckedMember member;
+        private final int end;
+        private final String what;
+        private final boolean limited;
+        private long left;
+        private boolean checked;
+
+        MemberStream(CheckedMember member, long limit, int end, String what) {
+            this.member = member;
+            this.limited = limit != Long.MAX_VALUE;
+            this.left = limit;
+            this.end = end;
+            this.what = what;
         }
-        if (size > maxJsonSize) {
-            throw new IOException("TOC JSON is " + size + " bytes, more than the limit of " + maxJsonSize);
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
-        byte[] both = readMember(tocRegion, 0, UstarHeader.BLOCK + (int) size);
-        byte[] json = new byte[(int) size];
-        System.arraycopy(both, UstarHeader.BLOCK, json, 0, json.length);
-        return json;
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            if (left > 0 && !checked) {
+                int n = member.read(buf, off, (int) Math.min(len, left));
+                if (n > 0) {
+                    left -= n;
+                    return n;
+                }
+                if (limited) {
+                    throw new EOFException("gzip member ends " + left + " bytes before the end of its tar entry");
+                }
+            }
+            if (!checked) {
+                checked = true;
+                byte[] scratch = new byte[8192];
+                int next = member.finish(scratch);
+                while (next < end && !limited) {
+                    next = member.open(next).finish(scratch);
+                }
+                if (next != end) {
+                    throw new IOException((end - next) + " bytes after " + what + " that are not part of it");
+                }
+            }
+            return -1;
+        }
+
+        @Override
+        public void close() {
+            member.close();
+        }
     }
 
     private static boolean isUstar(byte[] h) {

@@ -25,11 +25,27 @@ public sealed interface MemberCodec permits GzipCodec, ZstdChunkedCodec {
     byte[] readMember(byte[] compressed, long skip, int length) throws IOException;
 
     /**
-     * Extracts the TOC JSON from the bytes between the TOC offset and the footer.
+     * For verification: the uncompressed bytes of the member at {@code compressed[offset]}, as a stream that, when
+     * read to its end, has also decompressed every member after it up to {@code offset + length} (which must hold
+     * whole members only) and checked each as far as the codec can (gzip: the CRC-32 and length trailer). Memory
+     * does not grow with the members' sizes. Close it.
+     */
+    InputStream openMembersChecked(byte[] compressed, int offset, int length) throws IOException;
+
+    /**
+     * The TOC JSON in the bytes between the TOC offset and the footer, decompressed as it is read; an
+     * IOException from the stream means the TOC member is corrupt. Close it.
      *
      * @param maxJsonSize the largest TOC accepted; bigger ones are refused before they are inflated
      */
-    byte[] readTocJson(byte[] tocRegion, long maxJsonSize) throws IOException;
+    InputStream openTocJson(byte[] tocRegion, long maxJsonSize) throws IOException;
+
+    /** The whole TOC JSON of {@link #openTocJson}. */
+    default byte[] readTocJson(byte[] tocRegion, long maxJsonSize) throws IOException {
+        try (InputStream in = openTocJson(tocRegion, maxJsonSize)) {
+            return in.readAllBytes();
+        }
+    }
 
     /** The uncompressed content of the TOC member (gzip: a tar entry {@code stargz.index.json} + end of archive). */
     byte[] tocMemberContent(byte[] tocJson);

@@ -51,18 +51,45 @@ public final class ZstdChunkedCodec implements MemberCodec {
         }
     }
 
+    /**
+     * All the frames in the range as one stream: zstd frames carry a checksum only when the writer asked
+     * for one (the decoder checks it then); the reference writes none, so what is checked is that they decode.
+     */
+    @Override
+    public InputStream openMembersChecked(byte[] compressed, int offset, int length) throws IOException {
+        return new ZstdInputStream(new ByteArrayInputStream(compressed, offset, length));
+    }
+
     /** {@code tocRegion} is exactly the compressed TOC (the footer gives its length). */
     @Override
-    public byte[] readTocJson(byte[] tocRegion, long maxJsonSize) throws IOException {
-        try (InputStream in = new ZstdInputStream(new ByteArrayInputStream(tocRegion))) {
-            byte[] json = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 16, maxJsonSize + 1));
-            if (json.length > maxJsonSize) {
-                throw new IOException("TOC JSON is more than the limit of " + maxJsonSize + " bytes");
+    public InputStream openTocJson(byte[] tocRegion, long maxJsonSize) throws IOException {
+        InputStream zstd = new ZstdInputStream(new ByteArrayInputStream(tocRegion));
+        return new java.io.FilterInputStream(zstd) {
+            private long total;
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
             }
-            return json;
-        } catch (IOException e) {
-            throw new IOException("cannot decompress the zstd TOC: " + e.getMessage(), e);
-        }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n;
+                try {
+                    n = in.read(b, off, len);
+                } catch (IOException e) {
+                    throw new IOException("cannot decompress the zstd TOC: " + e.getMessage(), e);
+                }
+                if (n > 0) {
+                    total += n;
+                    if (total > maxJsonSize) {
+                        throw new IOException("TOC JSON is more than the limit of " + maxJsonSize + " bytes");
+                    }
+                }
+                return n;
+            }
+        };
     }
 
     /** The TOC is not wrapped in a tar: the compressed JSON is the whole TOC frame. */

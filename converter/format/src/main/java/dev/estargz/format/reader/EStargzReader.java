@@ -18,7 +18,9 @@ import dev.estargz.format.toc.TocJson;
 import dev.estargz.registry.BlobSource;
 import dev.estargz.registry.ByteRange;
 import dev.estargz.registry.Digest;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.List;
@@ -41,12 +43,12 @@ public final class EStargzReader {
     private final Footer footer;
     private final long blobSize;
     private final long tocOffset;
-    private final Toc toc;
+    private final TocLocation toc;
     private final Digest tocDigest;
     private final TocIndex index;
 
     private EStargzReader(BlobSource source, String layer, MemberCodec codec, Footer footer, long blobSize,
-            long tocOffset, Toc toc, Digest tocDigest, TocIndex index) {
+            long tocOffset, TocLocation toc, Digest tocDigest, TocIndex index) {
         this.source = source;
         this.layer = layer;
         this.codec = codec;
@@ -121,24 +123,34 @@ public final class EStargzReader {
             System.arraycopy(tail, 0, region, head.length, fromTail);
         }
         MemberCodec codec = zstdTocLength > 0 ? new ZstdChunkedCodec() : new GzipCodec();
-        byte[] json;
-        try {
-            json = codec.readTocJson(region, options.maxTocSize());
+        // zstd:chunked footers point after the TOC's skippable-frame header: payload ends before that header
+        long dataEnd = codec instanceof ZstdChunkedCodec ? Math.max(0, tocOffset - 8) : tocOffset;
+        // The JSON is hashed, parsed and indexed as it is inflated, never held whole (a few hundred MB for 1M
+        // entries), nor are the entries as stored.
+        MessageDigest sha256 = Digest.newSha256();
+        TocIndex index;
+        long jsonSize;
+        try (InputStream raw = codec.openTocJson(region, options.maxTocSize());
+                CountingDigestStream json = new CountingDigestStream(raw, sha256)) {
+            region = null; // the stream holds it; garbage once the TOC is read
+            tail = null;
+            index = TocIndex.read(layer, json, dataEnd);
+            jsonSize = json.count();
+        } catch (InvalidLayerException e) {
+            throw e;
+        } catch (TocFormatException e) {
+            throw new InvalidLayerException(layer, null, tocOffset, e.getMessage(), e);
         } catch (IOException e) {
             throw new InvalidLayerException(layer, null, tocOffset, "cannot read the TOC: " + e.getMessage(), e);
         }
-        Digest tocDigest = Digest.sha256(json);
-        Toc toc;
-        try {
-            toc = TocJson.parse(json);
-        } catch (TocFormatException e) {
-            throw new InvalidLayerException(layer, null, tocOffset, e.getMessage(), e);
+        long footerTocSize = footer instanceof Footer.StargzZstdChunked f ? f.tocSize()
+                : footer instanceof Footer.ContainersZstdChunked f ? f.tocSize() : -1;
+        if (footerTocSize >= 0 && footerTocSize != jsonSize) {
+            throw new InvalidLayerException(layer, null, tocOffset, "footer says the TOC JSON is " + footerTocSize
+                    + " bytes, it is " + jsonSize, null);
         }
-        // the JSON (35 MB for 100k entries) is garbage from here: not held while the index is built next to the TOC
-        json = null;
-        region = null;
-        tail = null;
-        TocIndex index = new TocIndex(layer, toc, tocOffset);
+        Digest tocDigest = Digest.ofSha256(sha256.digest());
+        TocLocation toc = new TocLocation(tocOffset, regionLen, options.maxTocSize());
         return new EStargzReader(source, layer, codec, footer, size, tocOffset, toc, tocDigest, index);
     }
 
@@ -162,9 +174,23 @@ public final class EStargzReader {
         return tocOffset;
     }
 
-    /** The TOC exactly as stored (names and fields not normalised). */
+    /** Where the TOC's compressed bytes are, to read it again as stored. */
+    private record TocLocation(long offset, long length, long maxJsonSize) {
+    }
+
+    /**
+     * The TOC exactly as stored (names and fields not normalised), read again from the blob: the reader keeps
+     * only the normalised {@link #entries()}, so call this rarely.
+     *
+     * @throws java.io.UncheckedIOException when the blob cannot be read again
+     */
     public Toc toc() {
-        return toc;
+        try (InputStream in = codec.openTocJson(source.read(new ByteRange(toc.offset(), toc.length())),
+                toc.maxJsonSize())) {
+            return TocJson.parse(in);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the TOC of " + layer + " again", e);
+        }
     }
 
     /** sha256 of the TOC JSON bytes as stored. */
@@ -191,14 +217,7 @@ public final class EStargzReader {
      */
     public Optional<TocEntry> lookup(String name) {
         TocEntry e = index.get(EntryName.clean(name));
-        if (e == null) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(index.resolve(e));
-        } catch (InvalidLayerException unreachable) {
-            return Optional.empty(); // every hardlink was resolved when the index was built
-        }
+        return e == null ? Optional.empty() : Optional.of(index.resolve(e));
     }
 
     /** The children of a directory by base name (hardlinks resolved), empty for non-directories. */
@@ -312,16 +331,20 @@ public final class EStargzReader {
         }
     }
 
-    /** Reads and verifies every chunk of every file; returns the number of chunks checked. */
+    /**
+     * Reads the whole layer and checks every member, chunk and file against the TOC ({@link LayerVerifier});
+     * returns the number of chunks checked.
+     */
     public long verifyAllChunks() throws IOException {
-        long n = 0;
-        for (Chunk[] cs : index.allChunks()) {
-            for (Chunk c : cs) {
-                readChunk(c);
-                n++;
-            }
-        }
-        return n;
+        return LayerVerifier.verify(this, source).chunks();
+    }
+
+    TocIndex index() {
+        return index;
+    }
+
+    String layerName() {
+        return layer;
     }
 
     /**
@@ -342,5 +365,40 @@ public final class EStargzReader {
     @Override
     public String toString() {
         return "EStargzReader[" + layer + ", " + footer.kind() + ", " + index.entries().size() + " entries]";
+    }
+
+    /** Hashes and counts the bytes read through it. */
+    private static final class CountingDigestStream extends FilterInputStream {
+        private final MessageDigest md;
+        private long count;
+
+        CountingDigestStream(InputStream in, MessageDigest md) {
+            super(in);
+            this.md = md;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                md.update((byte) b);
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                md.update(b, off, n);
+                count += n;
+            }
+            return n;
+        }
+
+        long count() {
+            return count;
+        }
     }
 }

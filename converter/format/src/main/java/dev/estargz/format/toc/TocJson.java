@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -131,27 +132,73 @@ public final class TocJson {
      * @throws TocFormatException when the bytes are not JSON or do not have the TOC's shape
      */
     public static Toc parse(byte[] json) throws TocFormatException {
-        try (JsonParser p = FACTORY.createParser(json)) {
-            Toc toc = parseToc(p);
-            if (p.nextToken() != null) {
-                throw new TocFormatException("unexpected data after the TOC JSON object at " + location(p));
-            }
-            return toc;
-        } catch (JsonProcessingException e) {
-            throw new TocFormatException("TOC is not valid JSON: " + e.getOriginalMessage() + " at "
-                    + e.getLocation(), e);
+        try {
+            return parse(new java.io.ByteArrayInputStream(json));
+        } catch (TocFormatException e) {
+            throw e;
         } catch (IOException e) {
             throw new TocFormatException("cannot read TOC JSON: " + e.getMessage(), e);
         }
     }
 
-    private static Toc parseToc(JsonParser p) throws IOException {
+    /**
+     * Parses TOC JSON from a stream, to its end, without holding the whole text: a TOC of a million entries is a
+     * few hundred MB of JSON but a fraction of that as entries. The stream is not closed.
+     *
+     * @throws TocFormatException when the bytes are not JSON or do not have the TOC's shape; an IOException of
+     *                            the stream itself (a corrupt member) is passed on as it is
+     */
+    public static Toc parse(InputStream json) throws IOException {
+        List<TocEntry> entries = new ArrayList<>();
+        int version = parse(json, new EntrySink() {
+            @Override
+            public void entry(TocEntry e) {
+                entries.add(e);
+            }
+
+            @Override
+            public void restart() {
+                entries.clear();
+            }
+        });
+        return new Toc(version, entries);
+    }
+
+    /** Receives a TOC's entries, in order, as they are parsed. */
+    public interface EntrySink {
+        /** The next entry; an IOException thrown here ends the parse and is passed on as it is. */
+        void entry(TocEntry e) throws IOException;
+
+        /** Forget the entries so far: the JSON has a second {@code "entries"} key, and the last one counts. */
+        void restart() throws IOException;
+    }
+
+    /**
+     * Parses TOC JSON from a stream, to its end, handing each entry to {@code sink} as soon as it is parsed, so
+     * that the caller keeps only what it makes of them.
+     *
+     * @return the TOC's version
+     */
+    public static int parse(InputStream json, EntrySink sink) throws IOException {
+        try (JsonParser p = FACTORY.createParser(json)) {
+            int version = parseToc(p, sink);
+            if (p.nextToken() != null) {
+                throw new TocFormatException("unexpected data after the TOC JSON object at " + location(p));
+            }
+            return version;
+        } catch (JsonProcessingException e) {
+            throw new TocFormatException("TOC is not valid JSON: " + e.getOriginalMessage() + " at "
+                    + e.getLocation(), e);
+        }
+    }
+
+    private static int parseToc(JsonParser p, EntrySink sink) throws IOException {
         if (p.nextToken() != JsonToken.START_OBJECT) {
             throw new TocFormatException("TOC JSON must be an object, found " + p.currentToken() + " at "
                     + location(p));
         }
         int version = 0;
-        List<TocEntry> entries = new ArrayList<>();
+        boolean hasEntries = false;
         SharedStrings shared = new SharedStrings();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String key = p.currentName().toLowerCase(Locale.ROOT);
@@ -159,10 +206,14 @@ public final class TocJson {
             switch (key) {
                 case "version" -> version = (int) intValue(p, "version", Integer.MIN_VALUE, Integer.MAX_VALUE);
                 case "entries" -> {
-                    entries.clear();
+                    if (hasEntries) {
+                        sink.restart();
+                    }
+                    hasEntries = true;
                     if (t == JsonToken.START_ARRAY) {
+                        int n = 0;
                         while (p.nextToken() != JsonToken.END_ARRAY) {
-                            entries.add(parseEntry(p, entries.size(), shared));
+                            sink.entry(parseEntry(p, n++, shared));
                         }
                     } else if (t != JsonToken.VALUE_NULL) {
                         throw new TocFormatException("\"entries\" must be an array at " + location(p));
@@ -171,7 +222,11 @@ public final class TocJson {
                 default -> p.skipChildren();
             }
         }
-        return new Toc(version, entries);
+        if (!hasEntries) {
+            // Go would read this as an empty layer; no writer leaves the key out (an empty TOC has "entries": null)
+            throw new TocFormatException("TOC JSON has no \"entries\" key");
+        }
+        return version;
     }
 
     /**
