@@ -31,6 +31,10 @@ final class LayerFile implements AutoCloseable {
         return reader;
     }
 
+    FileBlobSource source() {
+        return source;
+    }
+
     @Override
     public void close() throws IOException {
         source.close();

@@ -20,7 +20,16 @@ public final class Main {
         cl.setErr(err);
         cl.setParameterExceptionHandler(new FailureReporter());
         cl.setExecutionExceptionHandler(new FailureReporter());
-        int code = cl.execute(args);
+        int code;
+        try {
+            code = cl.execute(args);
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            // A bug, not the input's fault, but still one line and a failure, never a JVM trace: no input should
+            // get here (nothing recurses on input depth, the TOC and its index are bounded).
+            err.println("estargz: " + (e instanceof StackOverflowError ? "stack overflow" : "out of memory: "
+                    + e.getMessage()) + " (this is a bug: please report it with the input)");
+            code = ExitCodes.FAILURE;
+        }
         out.flush();
         err.flush();
         return code;

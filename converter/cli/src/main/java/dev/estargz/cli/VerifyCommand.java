@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.estargz.format.reader.EStargzReader;
+import dev.estargz.format.reader.LayerVerifier;
 import dev.estargz.image.LayerAnnotations;
 import dev.estargz.registry.Digest;
 import picocli.CommandLine.Command;
@@ -16,10 +17,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
-/** {@code estargz verify BLOB|IMAGE [--toc-digest D]}: the TOC against its digest and every chunk against the TOC. */
+/**
+ * {@code estargz verify BLOB|IMAGE [--toc-digest D]}: the TOC against its digest, and every member, chunk and file
+ * against the TOC.
+ */
 @Command(name = "verify", mixinStandardHelpOptions = true,
-        description = {"Check the TOC against a digest (from the layer's toc.digest annotation) and every chunk "
-                + "against the TOC.",
+        description = {"Check the TOC against a digest (from the layer's toc.digest annotation), and against the TOC "
+                + "every chunk (chunkDigest) and every regular file (digest); every gzip member must decompress whole "
+                + "and match its CRC-32.",
                 "With a registry image (host[:port]/repo:tag or docker://REF), check each layer (or the one --layer "
                         + "names) against the " + LayerAnnotations.TOC_DIGEST + " annotation of the manifest, "
                         + "fetching chunks in batches of ranged requests.",
@@ -45,7 +50,7 @@ final class VerifyCommand implements Callable<Integer> {
         try (LayerFile layer = LayerFile.open(blob)) {
             EStargzReader r = layer.reader();
             r.verifyToc(tocDigest != null ? tocDigest : r.tocDigest());
-            long chunks = r.verifyAllChunks();
+            long chunks = LayerVerifier.verify(r, layer.source()).chunks();
             VerifyReport report = new VerifyReport(blob.toString(), r.tocDigest().toString(),
                     tocDigest != null ? "--toc-digest" : null, chunks);
             report.print(output.out(), output.json);
@@ -62,7 +67,7 @@ final class VerifyCommand implements Callable<Integer> {
                 Optional<Digest> annotated = l.annotatedTocDigest();
                 Digest expected = tocDigest != null ? tocDigest : annotated.orElse(r.tocDigest());
                 r.verifyToc(expected);
-                long chunks = ChunkBatchVerifier.verifyAll(r, source);
+                long chunks = LayerVerifier.verify(r, source).chunks();
                 String against = tocDigest != null ? "--toc-digest"
                         : annotated.isPresent() ? "the layer's toc.digest annotation" : null;
                 return new VerifyReport(l.name(), r.tocDigest().toString(), against, chunks);
