@@ -10,7 +10,7 @@
 # memory, not speed), private containerd and daemon roots. When the reference daemon is built
 # (../shared/reference-daemon/build-ref.sh) the same sequence runs on it too, on a fresh node, and the table shows
 # both and the ratio. Goal (issue 11): the pair's peak <= 128 MiB, idle <= 80 MiB; 20 images within 10 %.
-#   IMAGES=6 SETTLE=30 DAEMONS="ours ref" DAEMON_CONFIG="" JAVA_OPTS="... [-XX:NativeMemoryTracking=summary]" \
+#   IMAGES=6 SETTLE=30 DAEMONS="ours ref" DAEMON_CONFIG="" THREADS=1 HISTO=1 JAVA_OPTS="... [-XX:NativeMemoryTracking=summary]" \
 #       bench/run-daemon-rss-bench.sh
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -68,6 +68,17 @@ measure() {
             pss=$((pss + $(pss_kib "$fm")))
         fi
         echo "$line; PSS $((pss / 1024)) MiB; threads $threads; mounts $(grep -c " $dir/" /proc/self/mountinfo || true); load $(load_avg)"
+        # THREADS=1: what the threads are (names with digits folded), Java threads by jcmd, the rest by /proc comm
+        if [ -n "${THREADS:-}" ] && [ "$kind" = ours ]; then
+            for p in "$daemon_pid" $fm; do
+                echo "  threads of $p: $(cat /proc/$p/task/*/comm | sed 's/[0-9]\+/N/g' | sort | uniq -c | sort -rn | awk '{printf "%s %s; ", $1, $2}')"
+            done
+        fi
+        # HISTO=1: the fuse manager's heap (live objects, after a full collection) by class, largest first
+        if [ -n "${HISTO:-}" ] && [ -n "$fm" ]; then
+            jcmd "$fm" GC.heap_info | sed -n '2,3p;/Metaspace/d'
+            jcmd "$fm" GC.class_histogram | sed -n '4,15p'
+        fi
         echo "$kind $2 $rss $peak $pss" >> "$results"
     }
     sleep 5
