@@ -16,6 +16,16 @@ public final class EntryName {
      * {@code ..} lexically (never above the root), strips leading and trailing slashes.
      */
     public static String clean(String name) {
+        // fast paths: names already clean (looked up again and again while a layer is indexed), and the tar forms
+        // "./dir/name" and "dir/" that TOCs carry
+        if (isClean(name, 0, name.length())) {
+            return name;
+        }
+        int from = name.startsWith("./") ? 2 : 0;
+        int to = name.length() > from && name.charAt(name.length() - 1) == '/' ? name.length() - 1 : name.length();
+        if (isClean(name, from, to)) {
+            return name.substring(from, to);
+        }
         Deque<String> parts = new ArrayDeque<>();
         int i = 0;
         int n = name.length();
@@ -35,6 +45,27 @@ public final class EntryName {
             i = j + 1;
         }
         return String.join("/", parts);
+    }
+
+    /** True when {@link #clean} would return {@code name} unchanged: no empty, {@code .} or {@code ..} component. */
+    static boolean isClean(String name) {
+        return isClean(name, 0, name.length());
+    }
+
+    /** {@link #isClean(String)} of {@code name.substring(from, to)}, without making the substring. */
+    private static boolean isClean(String name, int from, int to) {
+        int start = from;
+        for (int i = from; i <= to && to > from; i++) {
+            if (i == to || name.charAt(i) == '/') {
+                int len = i - start;
+                if (len == 0 || len == 1 && name.charAt(start) == '.'
+                        || len == 2 && name.charAt(start) == '.' && name.charAt(start + 1) == '.') {
+                    return false;
+                }
+                start = i + 1;
+            }
+        }
+        return true;
     }
 
     /**

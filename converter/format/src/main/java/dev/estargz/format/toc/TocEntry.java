@@ -89,11 +89,51 @@ public record TocEntry(
         if (modTime.isEmpty()) {
             return Instant.EPOCH;
         }
+        long utcSeconds = utcSeconds(modTime);
+        if (utcSeconds != Long.MIN_VALUE) {
+            return Instant.ofEpochSecond(utcSeconds);
+        }
         try {
             return OffsetDateTime.parse(modTime, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
         } catch (DateTimeParseException e) {
             return Instant.EPOCH;
         }
+    }
+
+    /**
+     * The seconds of the form every converter writes, {@code yyyy-MM-ddTHH:mm:ssZ}, read without the
+     * general-purpose parser (which allocated a fifth of the bytes of indexing a layer); {@code Long.MIN_VALUE} for
+     * any other text (fractions, offsets, invalid fields), which the parser then decides on.
+     */
+    static long utcSeconds(String t) {
+        if (t.length() != 20 || t.charAt(4) != '-' || t.charAt(7) != '-' || t.charAt(10) != 'T'
+                || t.charAt(13) != ':' || t.charAt(16) != ':' || t.charAt(19) != 'Z') {
+            return Long.MIN_VALUE;
+        }
+        int year = digits(t, 0, 4);
+        int month = digits(t, 5, 2);
+        int day = digits(t, 8, 2);
+        int hour = digits(t, 11, 2);
+        int minute = digits(t, 14, 2);
+        int second = digits(t, 17, 2);
+        if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59
+                || second < 0 || second > 59 || day > java.time.YearMonth.of(year, month).lengthOfMonth()) {
+            return Long.MIN_VALUE;
+        }
+        return java.time.LocalDate.of(year, month, day).toEpochDay() * 86_400L + hour * 3600L + minute * 60L + second;
+    }
+
+    /** The decimal number in {@code t[from, from + count)}, or -1 when a character there is not an ASCII digit. */
+    private static int digits(String t, int from, int count) {
+        int v = 0;
+        for (int i = from; i < from + count; i++) {
+            char c = t.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
     }
 
     /**

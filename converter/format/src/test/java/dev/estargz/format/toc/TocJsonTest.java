@@ -123,4 +123,21 @@ class TocJsonTest {
                 TocEntry.builder("a", EntryType.REG).modTime("2019-08-20T10:30:43Z").build().modTimeInstant()
                         .getEpochSecond());
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"2019-08-20T10:30:43Z", "1970-01-01T00:00:00Z",
+            "2024-02-29T23:59:59Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2023-02-29T00:00:00Z",
+            "2019-13-01T00:00:00Z", "2019-08-20T24:00:00Z", "2019-08-20T10:60:00Z", "2019-08-20T10:30:60Z",
+            "2019-08-20T10:30:43.5Z", "2019-08-20T10:30:43+02:00", "2019-08-20t10:30:43Z", "2019-08-2XT10:30:43Z",
+            "not a time at all!!"})
+    void modTimesOfTheCommonFormAreReadAsTheParserReadsThem(String text) {
+        java.time.Instant parsed;
+        try {
+            parsed = java.time.OffsetDateTime.parse(text, java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME)
+                    .toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            parsed = java.time.Instant.EPOCH;
+        }
+        assertEquals(parsed, TocEntry.builder("a", EntryType.REG).modTime(text).build().modTimeInstant(), text);
+    }
 }
