@@ -120,14 +120,21 @@ public final class GzipCodec implements MemberCodec {
     private static final class CheckedMember implements AutoCloseable {
         private final Inflater inf = new Inflater(true);
         private final CRC32 crc = new CRC32();
-        private final byte[] b;
-        private final int end;
+        private final byte[] scratch = new byte[8192];
+        private byte[] b;
+        private int end;
         private int start;
         private long size;
 
         CheckedMember(byte[] b, int end) {
+            input(b, end);
+        }
+
+        /** Members are read from {@code b} up to {@code end} from now on. */
+        CheckedMember input(byte[] b, int end) {
             this.b = b;
             this.end = end;
+            return this;
         }
 
         /** Starts the member whose header is at {@code at}. */
@@ -176,7 +183,7 @@ public final class GzipCodec implements MemberCodec {
          *
          * @return where the next member starts
          */
-        int finish(byte[] scratch) throws IOException {
+        int finish() throws IOException {
             try {
                 while (!inf.finished()) {
                     int n = inf.inflate(scratch);
@@ -217,20 +224,29 @@ public final class GzipCodec implements MemberCodec {
         return (b[at] & 0xffL) | (b[at + 1] & 0xffL) << 8 | (b[at + 2] & 0xffL) << 16 | (b[at + 3] & 0xffL) << 24;
     }
 
-    /**
-     * The member at {@code offset}, inflated as it is read; at its end its trailer is checked, and so is every
-     * member after it, which must fill the range exactly.
-     */
     @Override
-    public InputStream openMembersChecked(byte[] compressed, int offset, int length) throws IOException {
-        CheckedMember m = new CheckedMember(compressed, offset + length);
-        try {
-            m.open(offset);
-        } catch (IOException | RuntimeException e) {
-            m.close();
-            throw e;
+    public MemberChecker newMemberChecker() {
+        return new Checker();
+    }
+
+    /** One inflater for every range it checks. */
+    private static final class Checker implements MemberChecker {
+        private final CheckedMember member = new CheckedMember(new byte[0], 0);
+
+        /**
+         * The member at {@code offset}, inflated as it is read; at its end its trailer is checked, and so is every
+         * member after it, which must fill the range exactly.
+         */
+        @Override
+        public InputStream open(byte[] compressed, int offset, int length) throws IOException {
+            member.input(compressed, offset + length).open(offset);
+            return new MemberStream(member, Long.MAX_VALUE, offset + length, "the members", false);
         }
-        return new MemberStream(m, Long.MAX_VALUE, offset + length, "the members");
+
+        @Override
+        public void close() {
+            member.close();
+        }
     }
 
     /**
@@ -258,7 +274,7 @@ public final class GzipCodec implements MemberCodec {
             if (size > maxJsonSize) {
                 throw new IOException("TOC JSON is " + size + " bytes, more than the limit of " + maxJsonSize);
             }
-            return new MemberStream(m, size, tocRegion.length, "the TOC member");
+            return new MemberStream(m, size, tocRegion.length, "the TOC member", true);
         } catch (IOException | RuntimeException e) {
             m.close();
             throw e;
@@ -274,11 +290,13 @@ public final class GzipCodec implements MemberCodec {
         private final int end;
         private final String what;
         private final boolean limited;
+        private final boolean ownsMember;
         private long left;
         private boolean checked;
 
-        MemberStream(CheckedMember member, long limit, int end, String what) {
+        MemberStream(CheckedMember member, long limit, int end, String what, boolean ownsMember) {
             this.member = member;
+            this.ownsMember = ownsMember;
             this.limited = limit != Long.MAX_VALUE;
             this.left = limit;
             this.end = end;
@@ -308,10 +326,9 @@ public final class GzipCodec implements MemberCodec {
             }
             if (!checked) {
                 checked = true;
-                byte[] scratch = new byte[8192];
-                int next = member.finish(scratch);
+                int next = member.finish();
                 while (next < end && !limited) {
-                    next = member.open(next).finish(scratch);
+                    next = member.open(next).finish();
                 }
                 if (next != end) {
                     throw new IOException((end - next) + " bytes after " + what + " that are not part of it");
@@ -322,7 +339,9 @@ public final class GzipCodec implements MemberCodec {
 
         @Override
         public void close() {
-            member.close();
+            if (ownsMember) {
+                member.close();
+            }
         }
     }
 

@@ -24,13 +24,22 @@ public sealed interface MemberCodec permits GzipCodec, ZstdChunkedCodec {
      */
     byte[] readMember(byte[] compressed, long skip, int length) throws IOException;
 
-    /**
-     * For verification: the uncompressed bytes of the member at {@code compressed[offset]}, as a stream that, when
-     * read to its end, has also decompressed every member after it up to {@code offset + length} (which must hold
-     * whole members only) and checked each as far as the codec can (gzip: the CRC-32 and length trailer). Memory
-     * does not grow with the members' sizes. Close it.
-     */
-    InputStream openMembersChecked(byte[] compressed, int offset, int length) throws IOException;
+    /** Decompresses members for verification, one range after another; for one thread. */
+    MemberChecker newMemberChecker();
+
+    /** Checks members with state (an inflater) reused from one range to the next. Close it. */
+    interface MemberChecker extends AutoCloseable {
+        /**
+         * The uncompressed bytes of the member at {@code compressed[offset]}, as a stream that, when read to its
+         * end, has also decompressed every member after it up to {@code offset + length} (which must hold whole
+         * members only) and checked each as far as the codec can (gzip: the CRC-32 and length trailer). Memory
+         * does not grow with the members' sizes. Read it to its end or drop it before the next {@code open}.
+         */
+        InputStream open(byte[] compressed, int offset, int length) throws IOException;
+
+        @Override
+        void close();
+    }
 
     /**
      * The TOC JSON in the bytes between the TOC offset and the footer, decompressed as it is read; an

@@ -56,8 +56,17 @@ public final class ZstdChunkedCodec implements MemberCodec {
      * for one (the decoder checks it then); the reference writes none, so what is checked is that they decode.
      */
     @Override
-    public InputStream openMembersChecked(byte[] compressed, int offset, int length) throws IOException {
-        return new ZstdInputStream(new ByteArrayInputStream(compressed, offset, length));
+    public MemberChecker newMemberChecker() {
+        return new MemberChecker() {
+            @Override
+            public InputStream open(byte[] compressed, int offset, int length) throws IOException {
+                return new ZstdInputStream(new ByteArrayInputStream(compressed, offset, length));
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     /** {@code tocRegion} is exactly the compressed TOC (the footer gives its length). */

@@ -2,6 +2,7 @@ package dev.estargz.format.reader;
 
 import dev.estargz.format.DigestMismatchException;
 import dev.estargz.format.InvalidLayerException;
+import dev.estargz.format.codec.MemberCodec;
 import dev.estargz.format.toc.EntryType;
 import dev.estargz.format.toc.TocEntry;
 import dev.estargz.registry.BlobSource;
@@ -42,6 +43,7 @@ public final class LayerVerifier {
     private final MessageDigest fileHasher = Digest.newSha256();
     private final List<Group> batch = new ArrayList<>();
     private long batchBytes;
+    private MemberCodec.MemberChecker checker;
     private long chunks;
     private long files;
 
@@ -72,6 +74,13 @@ public final class LayerVerifier {
     }
 
     private Result run() throws IOException {
+        try (MemberCodec.MemberChecker c = reader.codec().newMemberChecker()) {
+            checker = c;
+            return check();
+        }
+    }
+
+    private Result check() throws IOException {
         String problem = index.verificationProblem();
         if (problem != null) {
             throw new InvalidLayerException(layer, null, reader.tocOffset(), "cannot verify chunks: " + problem,
@@ -149,7 +158,7 @@ public final class LayerVerifier {
     private void verifyGroup(Group g, byte[] bytes, int offset, int length) throws IOException {
         long at = 0;
         FileChunk current = null;
-        try (InputStream in = reader.codec().openMembersChecked(bytes, offset, length)) {
+        try (InputStream in = checker.open(bytes, offset, length)) {
             for (FileChunk fc : g.chunks()) {
                 current = fc;
                 Chunk c = fc.chunk();

@@ -237,6 +237,19 @@ public final class TocJson {
     private static final class SharedStrings {
         private static final int MAX = 4096;
         private final Map<String, String> seen = new java.util.HashMap<>();
+        private final Map<String, String> lowerKeys = new java.util.HashMap<>();
+
+        /** A key in lower case, made once per distinct key ("chunkDigest" a million times is one String). */
+        String lowerCase(String key) {
+            String lower = lowerKeys.get(key);
+            if (lower == null) {
+                lower = key.toLowerCase(Locale.ROOT);
+                if (lowerKeys.size() < 64) {
+                    lowerKeys.put(key, lower);
+                }
+            }
+            return lower;
+        }
 
         String of(String s) {
             String known = seen.get(s);
@@ -259,7 +272,7 @@ public final class TocJson {
         String digest = "";
         TocEntry.Builder b = TocEntry.builder("", EntryType.REG);
         while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String key = p.currentName().toLowerCase(Locale.ROOT);
+            String key = shared.lowerCase(p.currentName());
             p.nextToken();
             if (p.currentToken() == JsonToken.VALUE_NULL) {
                 continue; // Go leaves the zero value for null
