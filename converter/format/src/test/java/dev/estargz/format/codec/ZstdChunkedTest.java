@@ -121,6 +121,16 @@ class ZstdChunkedTest {
     }
 
     @Test
+    void aFooterGivingAnotherTocSizeIsRefused() {
+        byte[] bad = blob.clone();
+        bad[bad.length - 24] ^= 0x01; // the uncompressed TOC length in the 40-byte footer
+        dev.estargz.format.InvalidLayerException e = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.estargz.format.InvalidLayerException.class,
+                () -> EStargzReader.open(new Blobs.CountingSource(bad)));
+        assertTrue(e.getMessage().contains("footer says the TOC JSON is"), e.getMessage());
+    }
+
+    @Test
     void containersStorageVariantWithSixtyFourByteFooterIsRead() throws IOException {
         int n = blob.length;
         long tocOff = le64(blob, n - 40);
