@@ -122,19 +122,26 @@ public final class GzipCodec implements MemberCodec {
         private final CRC32 crc = new CRC32();
         private final byte[] scratch = new byte[8192];
         private byte[] b;
+        private int base;
         private int end;
         private int start;
         private long size;
 
         CheckedMember(byte[] b, int end) {
-            input(b, end);
+            input(b, 0, end);
         }
 
-        /** Members are read from {@code b} up to {@code end} from now on. */
-        CheckedMember input(byte[] b, int end) {
+        /** Members are read from {@code b[base, end)} from now on. */
+        CheckedMember input(byte[] b, int base, int end) {
             this.b = b;
+            this.base = base;
             this.end = end;
             return this;
+        }
+
+        /** The current member, for messages: the range's first, or where it starts in the range. */
+        private String member() {
+            return start == base ? "gzip member" : "gzip member " + (start - base) + " bytes into the range";
         }
 
         /** Starts the member whose header is at {@code at}. */
@@ -155,12 +162,12 @@ public final class GzipCodec implements MemberCodec {
                 n = inf.inflate(out, off, len);
                 while (n == 0 && !inf.finished()) {
                     if (inf.needsInput() || inf.needsDictionary()) {
-                        throw new EOFException("gzip member at byte " + start + " is truncated");
+                        throw new EOFException(member() + " is truncated");
                     }
                     n = inf.inflate(out, off, len);
                 }
             } catch (DataFormatException e) {
-                throw new IOException("corrupt deflate data in the gzip member at byte " + start + ": "
+                throw new IOException("corrupt deflate data in the " + member() + ": "
                         + e.getMessage(), e);
             }
             crc.update(out, off, n);
@@ -188,27 +195,27 @@ public final class GzipCodec implements MemberCodec {
                 while (!inf.finished()) {
                     int n = inf.inflate(scratch);
                     if (n == 0 && (inf.needsInput() || inf.needsDictionary())) {
-                        throw new EOFException("gzip member at byte " + start + " is truncated");
+                        throw new EOFException(member() + " is truncated");
                     }
                     crc.update(scratch, 0, n);
                     size += n;
                 }
             } catch (DataFormatException e) {
-                throw new IOException("corrupt deflate data in the gzip member at byte " + start + ": "
+                throw new IOException("corrupt deflate data in the " + member() + ": "
                         + e.getMessage(), e);
             }
             int trailer = end - inf.getRemaining();
             if (end - trailer < 8) {
-                throw new EOFException("gzip member at byte " + start + " has no trailer");
+                throw new EOFException(member() + " has no trailer");
             }
             long wantCrc = le32(b, trailer);
             long wantSize = le32(b, trailer + 4);
             if (wantCrc != crc.getValue()) {
-                throw new IOException(String.format("gzip member at byte %d fails its CRC-32 check: trailer says "
-                        + "%08x, data has %08x", start, wantCrc, crc.getValue()));
+                throw new IOException(String.format("%s fails its CRC-32 check: trailer says %08x, data has %08x",
+                        member(), wantCrc, crc.getValue()));
             }
             if (wantSize != (size & 0xffffffffL)) {
-                throw new IOException("gzip member at byte " + start + " decompresses to " + size
+                throw new IOException(member() + " decompresses to " + size
                         + " bytes, its trailer says " + wantSize + " (mod 2^32)");
             }
             return trailer + 8;
@@ -239,7 +246,7 @@ public final class GzipCodec implements MemberCodec {
          */
         @Override
         public InputStream open(byte[] compressed, int offset, int length) throws IOException {
-            member.input(compressed, offset + length).open(offset);
+            member.input(compressed, offset, offset + length).open(offset);
             return new MemberStream(member, Long.MAX_VALUE, offset + length, "the members", false);
         }
 
