@@ -52,7 +52,8 @@ public final class FuseMount implements AutoCloseable {
         if (MountTable.isMountPoint(abs)) {
             throw new IOException("cannot mount layer " + fs.layer() + ": " + abs + " is already a mount point");
         }
-        LayerFuseAdapter adapter = new LayerFuseAdapter(fs);
+        LayerFuseAdapter adapter = SpareAdapter.take().serve(fs);
+        long adapted = System.nanoTime();
         List<String> opts = new ArrayList<>(List.of("-o", "ro", "-o", "kernel_cache", "-o", "use_ino",
                 "-o", "default_permissions", "-o", "subtype=estargz",
                 "-o", "fsname=estargz:" + ProcessHandle.current().pid(),
@@ -86,7 +87,8 @@ public final class FuseMount implements AutoCloseable {
                         + READY_LIMIT.toSeconds() + " s" : ": the FUSE loop ended"), t);
             }
         }
-        LOG.debug("mounted {} at {} in {} ms", fs.layer(), abs, (System.nanoTime() - t0) / 1_000_000);
+        LOG.debug("mounted {} at {} in {} ms ({} ms to set up the callbacks)", fs.layer(), abs,
+                (System.nanoTime() - t0) / 1_000_000, (adapted - t0) / 1_000_000);
         return new FuseMount(abs, adapter, loop);
     }
 

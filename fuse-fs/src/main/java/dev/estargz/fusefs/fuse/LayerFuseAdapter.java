@@ -25,11 +25,21 @@ import org.slf4j.LoggerFactory;
 final class LayerFuseAdapter extends FuseStubFS {
     private static final Logger LOG = LoggerFactory.getLogger(LayerFuseAdapter.class);
 
-    private final LayerFileSystem fs;
+    /** Set once by {@link #serve}, before the FUSE loop thread starts (which publishes it to that thread). */
+    private LayerFileSystem fs;
     private final CompletableFuture<Void> initialized = new CompletableFuture<>();
 
-    LayerFuseAdapter(LayerFileSystem fs) {
+    /** An adapter with its native callbacks built, serving nothing yet (see {@link SpareAdapter}). */
+    LayerFuseAdapter() {
+    }
+
+    /** Binds the file system this adapter serves; once, before it is mounted. */
+    LayerFuseAdapter serve(LayerFileSystem fs) {
+        if (this.fs != null) {
+            throw new IllegalStateException("this adapter already serves " + this.fs.layer());
+        }
         this.fs = fs;
+        return this;
     }
 
     /** Completes when the kernel's FUSE_INIT arrived: mount(2) has returned and the loop is serving. */
