@@ -52,6 +52,8 @@ public final class ChunkFetcher implements AutoCloseable {
     private final ExecutorService pool;
     private final ConcurrentHashMap<Integer, CompletableFuture<byte[]>> inflight = new ConcurrentHashMap<>();
     private final BitSet present;
+    /** Chunks fetched because a reader asked (for itself, as a neighbour, or read ahead); guarded by {@link #present}. */
+    private final BitSet fetchedForReads;
     private final AtomicLong presentBytes = new AtomicLong();
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicLong requests = new AtomicLong();
@@ -80,6 +82,7 @@ public final class ChunkFetcher implements AutoCloseable {
         this.cache = cache;
         this.options = options;
         this.present = new BitSet(index.chunkCount());
+        this.fetchedForReads = new BitSet(index.chunkCount());
         AtomicInteger n = new AtomicInteger();
         String name = "estargz-fetch-" + shortName(layer) + "-";
         ThreadPoolExecutor threads = new ThreadPoolExecutor(options.threads(), options.threads(), 10,
@@ -154,7 +157,10 @@ public final class ChunkFetcher implements AutoCloseable {
             claimed.addAll(claimNeighbours(claimed, options.mergeGap()));
             submit(List.copyOf(claimed));
         }
-        if (first > 0 && isPresent(first - 1)) {
+        // An in-order scan: the chunk before is local, and this one had to be fetched or was fetched for reads.
+        // Reads over what the prefetch or the background fetch brought in are no scan the link must follow: read
+        // ahead from there pulled in two windows past the prioritised region for every optimised image.
+        if (first > 0 && isPresent(first - 1) && (!claimed.isEmpty() || wasFetchedForReads(first))) {
             readAhead(last, fileBytesAfter);
         }
         long deadline = System.nanoTime() + options.timeout().toNanos();
@@ -269,6 +275,7 @@ public final class ChunkFetcher implements AutoCloseable {
         if (job.isEmpty()) {
             return;
         }
+        markFetchedForReads(job);
         aheadJobs.incrementAndGet();
         readAheadChunks.addAndGet(job.size());
         List<Integer> copy = List.copyOf(job);
@@ -286,7 +293,22 @@ public final class ChunkFetcher implements AutoCloseable {
 
     /** Runs a reader's job on the pool. */
     private void submit(List<Integer> job) {
+        markFetchedForReads(job);
         execute(job, () -> runJob(job, true));
+    }
+
+    private void markFetchedForReads(List<Integer> job) {
+        synchronized (present) {
+            for (int c : job) {
+                fetchedForReads.set(c);
+            }
+        }
+    }
+
+    private boolean wasFetchedForReads(int c) {
+        synchronized (present) {
+            return fetchedForReads.get(c);
+        }
     }
 
     /** Queues {@code work} for {@code job}; when the pool is shut (unmount) fails the job's waiters and says so. */

@@ -128,6 +128,21 @@ class ChunkFetcherTest {
     }
 
     @Test
+    void readingWhatThePrefetchBroughtInReadsNothingAhead() throws Exception {
+        open(new FetchOptions(Duration.ofSeconds(30), 8 * 1024, 0, 4));
+        int c10 = chunkOf("f10");
+        fetcher.fillRegion(0, index.chunkCompressedOffset(c10), true); // the prioritised region: f00..f09
+        int before = blob.requests.get();
+        for (int i = 0; i < 10; i++) {
+            int c = chunkOf(String.format("f%02d", i));
+            assertArrayEquals(content(String.format("f%02d", i)), fetcher.chunks(c, c)[0]);
+        }
+        assertEquals(before, blob.requests.get(), "all of it was local");
+        assertEquals(0, fetcher.readAheadChunkCount(), "reads of prefetched chunks are no scan to follow");
+        assertTrue(!fetcher.isPresent(c10));
+    }
+
+    @Test
     void readAheadNeverTakesAChunkBiggerThanItsReach() throws Exception {
         open(FetchOptions.defaults().withWindow(16 * 1024));
         for (String f : List.of("f36", "f37", "f38", "f39")) {
