@@ -85,13 +85,12 @@ final class RecordingBlobSource implements BlobSource {
 
     @Override
     public byte[] read(ByteRange range) throws IOException {
-        for (LocalSpan s : local) {
-            if (s.covers(range)) {
-                int from = (int) (range.offset() - s.offset());
-                return Arrays.copyOfRange(s.bytes(), from, from + (int) range.length());
-            }
+        byte[] local = fromLocal(range);
+        if (local != null) {
+            return local;
         }
-        byte[] b = remote.read(range);
+        ByteRange remoteRange = beforeLocalEnd(range);
+        byte[] b = complete(range, remoteRange, remote.read(remoteRange));
         lastAnswerNanos = System.nanoTime();
         if (recorder == Thread.currentThread()) {
             synchronized (this) {
@@ -103,9 +102,67 @@ final class RecordingBlobSource implements BlobSource {
 
     @Override
     public List<byte[]> readAll(List<ByteRange> ranges) throws IOException {
-        // chunk reads never touch the saved footer and TOC: go to the registry in one request
-        List<byte[]> out = remote.readAll(ranges);
-        lastAnswerNanos = System.nanoTime();
+        // chunk reads (one request for all of them): what the local spans hold is not asked for again
+        byte[][] out = new byte[ranges.size()][];
+        List<ByteRange> asked = new ArrayList<>();
+        List<Integer> askedFor = new ArrayList<>();
+        for (int i = 0; i < ranges.size(); i++) {
+            out[i] = fromLocal(ranges.get(i));
+            if (out[i] == null) {
+                asked.add(beforeLocalEnd(ranges.get(i)));
+                askedFor.add(i);
+            }
+        }
+        if (!asked.isEmpty()) {
+            List<byte[]> got = asked.size() == 1 ? List.of(remote.read(asked.get(0))) : remote.readAll(asked);
+            lastAnswerNanos = System.nanoTime();
+            for (int k = 0; k < asked.size(); k++) {
+                int i = askedFor.get(k);
+                out[i] = complete(ranges.get(i), asked.get(k), got.get(k));
+            }
+        }
+        return List.of(out);
+    }
+
+    /** The bytes of {@code range} when one local span holds all of them, else null. */
+    private byte[] fromLocal(ByteRange range) {
+        for (LocalSpan s : local) {
+            if (s.covers(range)) {
+                int from = (int) (range.offset() - s.offset());
+                return Arrays.copyOfRange(s.bytes(), from, from + (int) range.length());
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The part of {@code range} to ask the registry for: all of it, or only what comes before a local span that
+     * holds its end (the tail read when the layer was resolved: on a small layer a prefetch or a read of the last
+     * files would otherwise fetch up to 256 KiB a second time).
+     */
+    private ByteRange beforeLocalEnd(ByteRange range) {
+        for (LocalSpan s : local) {
+            if (s.offset() > range.offset() && s.offset() < range.end() && s.offset() + s.bytes().length >= range.end()) {
+                return new ByteRange(range.offset(), s.offset() - range.offset());
+            }
+        }
+        return range;
+    }
+
+    /** {@code range}'s bytes from the registry's answer for {@code asked} (a prefix of it) and the local span. */
+    private byte[] complete(ByteRange range, ByteRange asked, byte[] answer) throws IOException {
+        if (asked.equals(range)) {
+            return answer;
+        }
+        if (answer.length != asked.length()) {
+            throw new IOException(remote + ": asked for " + asked + ", got " + answer.length + " bytes");
+        }
+        byte[] out = Arrays.copyOf(answer, (int) range.length());
+        byte[] rest = fromLocal(new ByteRange(asked.end(), range.end() - asked.end()));
+        if (rest == null) {
+            throw new IllegalStateException("the local span holding the end of " + range + " is gone");
+        }
+        System.arraycopy(rest, 0, out, answer.length, rest.length);
         return out;
     }
 
