@@ -111,6 +111,21 @@ class MirrorAndRedirectTest {
     }
 
     @Test
+    void aMirrorThatFailedARangeReadIsPassedOverForThatBlobsNextReads() throws Exception {
+        mirror.inject(FaultProxy.blobGet(), new Fault.Status(404, Headers.of()), 1000);
+        Descriptor layer = image.manifest().layers().get(0);
+        byte[] blob = image.layers().get(0).bytes();
+        try (RegistryClient c = mirroredClient(); RegistryBlobSource src = c.openBlob(upstreamRef(), layer)) {
+            for (int i = 0; i < 5; i++) {
+                ByteRange r = new ByteRange(i * 10_000L, 100);
+                assertArrayEquals(java.util.Arrays.copyOfRange(blob, i * 10_000, i * 10_000 + 100), src.read(r));
+            }
+        }
+        assertEquals(1, blobGets(mirror), "the mirror was asked once, then passed over");
+        assertEquals(5, blobGets(upstream));
+    }
+
+    @Test
     void pushesGoToTheUpstreamOnly() throws Exception {
         byte[] b = "pushed past the mirrors".getBytes();
         try (RegistryClient c = mirroredClient()) {

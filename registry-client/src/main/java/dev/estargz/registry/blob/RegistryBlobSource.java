@@ -21,6 +21,8 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -35,13 +37,19 @@ import java.util.concurrent.atomic.AtomicReference;
  * straight to it, saving the registry's round trip on every read; when it fails (an expired signature, a storage
  * error) the read goes through the registry again, which yields a fresh target.
  *
+ * <p>Mirrors are tried in order before the registry itself, as containerd does. A mirror that fails a read (down,
+ * an error, an answer for other bytes than asked) is passed over for this blob's reads for a minute, as the
+ * reference binds a blob to the first host that answers until it re-resolves the blob: without that, every
+ * chunk read of a layer would first wait out the down mirror's retries.
+ *
  * <p>Ranged bytes cannot be checked against the blob digest; callers verify them (e.g. chunk digests in a TOC).
  * What is checked here is that every byte returned came from the offset asked for.
  */
 public final class RegistryBlobSource implements BlobSource {
     private static final Logger LOG = LoggerFactory.getLogger(RegistryBlobSource.class);
     private static final long SLACK = 1 << 20;
-    private static final long REDIRECT_TTL_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /** How long a redirect target or a failed mirror is remembered: the reference's default valid_interval. */
+    private static final long REMEMBER_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final RegistryTransport transport;
     private final List<Endpoint> endpoints;
@@ -51,6 +59,8 @@ public final class RegistryBlobSource implements BlobSource {
     private final RegistryConfig config;
     private final AtomicBoolean singleRangeMode;
     private final AtomicReference<Redirect> redirect = new AtomicReference<>();
+    /** Mirrors passed over until the given {@link System#nanoTime}, by host. */
+    private final Map<String, Long> passedOver = new ConcurrentHashMap<>();
 
     /** Where the registry last sent this blob's GETs, via which endpoint, and until when to go there directly. */
     private record Redirect(Endpoint endpoint, HttpUrl url, long expiresAtNanos) {
@@ -142,9 +152,14 @@ public final class RegistryBlobSource implements BlobSource {
     private void fetch(List<ByteRange> batch, FetchedBytes got) throws IOException {
         boolean multi = batch.size() > 1;
         Boolean direct = fetchDirect(batch, got);
-        boolean refused = direct != null ? direct : transport.firstAnswering(endpoints, ep -> {
+        boolean refused = direct != null ? direct : transport.firstAnswering(usableEndpoints(), ep -> {
             RegistryRequest req = rangeRequest(ep.url(repository.repository() + "/blobs/" + digest), batch);
-            return transport.call(ep, req, r -> handle(ep, req, r, batch, got));
+            try {
+                return transport.call(ep, req, r -> handle(ep, req, r, batch, got));
+            } catch (RegistryException e) {
+                passOver(ep, e.getMessage());
+                throw e;
+            }
         });
         if (refused) {
             if (singleRangeMode.compareAndSet(false, true)) {
@@ -157,6 +172,33 @@ public final class RegistryBlobSource implements BlobSource {
         } else if (multi && batch.stream().anyMatch(r -> got.slice(r) == null)) {
             throw new RegistryException(Kind.INVALID_RESPONSE, "multi-range answer lacks some ranges of "
                     + batch, repository.toString(), null, digest.toString(), null, 0, null);
+        }
+    }
+
+    /** The endpoints to try, in order: all but the mirrors passed over; the registry itself always. */
+    private List<Endpoint> usableEndpoints() {
+        if (passedOver.isEmpty()) {
+            return endpoints;
+        }
+        long now = System.nanoTime();
+        passedOver.values().removeIf(until -> now - until >= 0);
+        List<Endpoint> out = new ArrayList<>(endpoints.size());
+        for (int i = 0; i < endpoints.size(); i++) {
+            if (i == endpoints.size() - 1 || !passedOver.containsKey(endpoints.get(i).host())) {
+                out.add(endpoints.get(i));
+            }
+        }
+        return out;
+    }
+
+    /** Passes over mirror {@code ep} for this blob's reads for a while; the registry itself never. */
+    private void passOver(Endpoint ep, String why) {
+        if (!ep.mirror() || endpoints.size() < 2) {
+            return;
+        }
+        if (passedOver.put(ep.host(), System.nanoTime() + REMEMBER_NANOS) == null) {
+            LOG.info("{}: mirror {} failed a read ({}); this blob's reads skip it for {} s", describe(), ep.host(), why,
+                    TimeUnit.NANOSECONDS.toSeconds(REMEMBER_NANOS));
         }
     }
 
@@ -196,7 +238,7 @@ public final class RegistryBlobSource implements BlobSource {
         if (answered.equals(req.url()) || req.url().isHttps() && !answered.isHttps()) {
             return;
         }
-        redirect.set(new Redirect(ep, answered, System.nanoTime() + REDIRECT_TTL_NANOS));
+        redirect.set(new Redirect(ep, answered, System.nanoTime() + REMEMBER_NANOS));
     }
 
     /** Reads one response; returns true when a multi-range request was refused and should be split. */
