@@ -55,6 +55,14 @@ public final class FaultProxy implements AutoCloseable {
         record IgnoreRange() implements Fault {
         }
 
+        /** Forward for blob {@code digest} instead (same range), as a mirror mixing up two blobs would. */
+        record OtherBlob(String digest) implements Fault {
+        }
+
+        /** Forward, then move the answer's {@code Content-Range} by {@code by} bytes (the body is unchanged). */
+        record ShiftContentRange(long by) implements Fault {
+        }
+
         /** Answer with a redirect to the same path on {@code base}. */
         record RedirectTo(HttpUrl base, int code) implements Fault {
         }
@@ -151,7 +159,9 @@ public final class FaultProxy implements AutoCloseable {
             HttpUrl target = rd.base().resolve(in.getPath());
             return new MockResponse().setResponseCode(rd.code()).setHeader("Location", target.toString());
         }
-        Request.Builder fwd = new Request.Builder().url(upstream.resolve(in.getPath()));
+        String path = fault instanceof Fault.OtherBlob ob
+                ? in.getPath().replaceFirst("/blobs/sha256:[0-9a-f]+", "/blobs/" + ob.digest()) : in.getPath();
+        Request.Builder fwd = new Request.Builder().url(upstream.resolve(path));
         for (var h : in.getHeaders()) {
             String name = h.getFirst();
             if (name.equalsIgnoreCase("Content-Length") || name.equalsIgnoreCase("Transfer-Encoding")
@@ -177,7 +187,16 @@ public final class FaultProxy implements AutoCloseable {
             }
             if (method.equals("HEAD")) {
                 String len = r.header("Content-Length");
-                return len == null ? out : out.addHeader("Content-Length", len);
+                // set, not added: the empty body's "Content-Length: 0" would be a second one, which Go refuses
+                return len == null ? out : out.setHeader("Content-Length", len);
+            }
+            String range = r.header("Content-Range");
+            if (fault instanceof Fault.ShiftContentRange sh && range != null) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("bytes (\\d+)-(\\d+)/(.*)").matcher(range);
+                if (m.matches()) {
+                    out.setHeader("Content-Range", "bytes " + (Long.parseLong(m.group(1)) + sh.by()) + "-"
+                            + (Long.parseLong(m.group(2)) + sh.by()) + "/" + m.group(3));
+                }
             }
             if (fault instanceof Fault.CorruptBody && payload.length > 0) {
                 payload[payload.length / 2] ^= 0x5a;

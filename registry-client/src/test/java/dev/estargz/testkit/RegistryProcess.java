@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real {@code /usr/bin/docker-registry} (distribution 2.8) on 127.0.0.1 with a private storage directory:
- * plain HTTP, or TLS with a CA made for the run, optionally behind htpasswd or token auth. Stop it with
+ * plain HTTP, or TLS with a CA made for the run, optionally behind htpasswd or token auth, optionally a
+ * pull-through cache of another registry. Stop it with
  * {@link #close()}; a shutdown hook stops it too if a test run is cut short.
  */
 public final class RegistryProcess implements AutoCloseable {
@@ -36,22 +37,29 @@ public final class RegistryProcess implements AutoCloseable {
      * @param tls           serve HTTPS with a certificate from {@code certs}
      * @param htpasswdUsers non-empty: basic auth with these users (name → password)
      * @param tokenRealm    non-null: token auth with this realm (see {@link TokenServer})
+     * @param proxyRemote   non-null: a pull-through cache of the registry at this URL ({@code proxy.remoteurl})
      */
-    public record Options(TestCertificates certs, boolean tls, Map<String, String> htpasswdUsers, String tokenRealm) {
+    public record Options(TestCertificates certs, boolean tls, Map<String, String> htpasswdUsers, String tokenRealm,
+                          String proxyRemote) {
         public static Options plain() {
-            return new Options(null, false, Map.of(), null);
+            return new Options(null, false, Map.of(), null, null);
         }
 
         public static Options tls(TestCertificates certs) {
-            return new Options(certs, true, Map.of(), null);
+            return new Options(certs, true, Map.of(), null, null);
         }
 
         public Options withHtpasswd(Map<String, String> users) {
-            return new Options(certs, tls, users, tokenRealm);
+            return new Options(certs, tls, users, tokenRealm, proxyRemote);
         }
 
         public Options withToken(TestCertificates c, TokenServer server) {
-            return new Options(c, tls, htpasswdUsers, server.realm());
+            return new Options(c, tls, htpasswdUsers, server.realm(), proxyRemote);
+        }
+
+        /** A pull-through cache: blobs and manifests it lacks are fetched from {@code remoteUrl} and kept. */
+        public Options withPullThrough(String remoteUrl) {
+            return new Options(certs, tls, htpasswdUsers, tokenRealm, remoteUrl);
         }
     }
 
@@ -93,6 +101,9 @@ public final class RegistryProcess implements AutoCloseable {
                     .append("    service: ").append(TokenServer.SERVICE).append('\n')
                     .append("    issuer: ").append(TokenServer.ISSUER).append('\n')
                     .append("    rootcertbundle: ").append(o.certs().tokenCert()).append('\n');
+        }
+        if (o.proxyRemote() != null) {
+            yml.append("proxy:\n  remoteurl: ").append(o.proxyRemote()).append('\n');
         }
         Path config = dir.resolve("config.yml");
         Files.writeString(config, yml);
