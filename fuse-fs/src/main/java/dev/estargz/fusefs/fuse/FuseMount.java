@@ -9,27 +9,25 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link LayerFileSystem} mounted read-only with jnr-fuse. jnr's non-blocking mount sleeps a fixed 2 s, so the
- * FUSE loop runs blocking in a named thread of ours and the mount is live when the kernel's FUSE_INIT reaches it.
+ * A {@link LayerFileSystem} mounted read-only with libfuse through jnr-fuse's callbacks, served by a
+ * {@link FuseSession} of our own threads (jnr-fuse's mount runs libfuse's loop on native threads, and sleeps a fixed
+ * 2 s when not blocking); the mount is live when the kernel's FUSE_INIT reaches a worker.
  */
 public final class FuseMount implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FuseMount.class);
     private static final Duration READY_LIMIT = Duration.ofSeconds(20);
 
     private final Path mountPoint;
-    private final LayerFuseAdapter adapter;
-    private final Thread loop;
+    private final FuseSession session;
     private volatile boolean closed;
 
-    private FuseMount(Path mountPoint, LayerFuseAdapter adapter, Thread loop) {
+    private FuseMount(Path mountPoint, FuseSession session) {
         this.mountPoint = mountPoint;
-        this.adapter = adapter;
-        this.loop = loop;
+        this.session = session;
     }
 
     /**
@@ -63,33 +61,30 @@ public final class FuseMount implements AutoCloseable {
             opts.add("-o");
             opts.add("allow_other");
         }
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread loop = new Thread(() -> {
-            try {
-                adapter.mount(abs, true, false, opts.toArray(new String[0]));
-            } catch (Throwable t) {
-                failure.set(t);
-            }
-        }, "estargz-fuse-" + abs.getFileName());
-        loop.setDaemon(true);
-        loop.start();
+        FuseSession session;
+        try {
+            session = FuseSession.mount(adapter, abs, opts, "estargz-fuse-" + abs.getFileName());
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("cannot mount layer " + fs.layer() + " at " + abs + ": " + e.getMessage(), e);
+        }
         long deadline = System.nanoTime() + READY_LIMIT.toNanos();
-        // live once the kernel's FUSE_INIT reached the loop (the mount table, polled instead, cost a read of
+        // live once the kernel's FUSE_INIT reached a worker (the mount table, polled instead, cost a read of
         // /proc/self/mountinfo per try and up to one poll period per mount)
         while (!initialized(adapter)) {
-            if (!loop.isAlive() || System.nanoTime() > deadline) {
-                Throwable t = failure.get();
-                if (loop.isAlive()) {
-                    adapter.umount();
+            if (session.ended().isDone() || System.nanoTime() > deadline) {
+                session.exit();
+                try {
+                    forceUnmount(abs);
+                } catch (IOException e) {
+                    LOG.debug("unmounting {} after a failed mount: {}", abs, e.getMessage());
                 }
-                throw new IOException("cannot mount layer " + fs.layer() + " at " + abs
-                        + (t != null ? ": " + t.getMessage() : loop.isAlive() ? ": not mounted within "
-                        + READY_LIMIT.toSeconds() + " s" : ": the FUSE loop ended"), t);
+                throw new IOException("cannot mount layer " + fs.layer() + " at " + abs + (session.ended().isDone()
+                        ? ": the FUSE session ended" : ": not mounted within " + READY_LIMIT.toSeconds() + " s"));
             }
         }
         LOG.debug("mounted {} at {} in {} ms ({} ms to set up the callbacks)", fs.layer(), abs,
                 (System.nanoTime() - t0) / 1_000_000, (adapted - t0) / 1_000_000);
-        return new FuseMount(abs, adapter, loop);
+        return new FuseMount(abs, session);
     }
 
     private static String seconds(Duration d) {
@@ -110,13 +105,21 @@ public final class FuseMount implements AutoCloseable {
             return;
         }
         closed = true;
+        session.exit();
         try {
-            adapter.umount();
-        } catch (RuntimeException e) {
+            if (MountTable.isMountPoint(mountPoint)) { // not when unmounted from outside already
+                forceUnmount(mountPoint);
+            }
+        } catch (IOException e) {
             LOG.warn("unmounting {}: {}", mountPoint, e.toString());
         }
         try {
-            loop.join(TimeUnit.SECONDS.toMillis(10));
+            session.ended().get(10, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            LOG.warn("the FUSE workers of {} did not end within 10 s (files still open on the detached mount?)",
+                    mountPoint);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("never completed exceptionally", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -42,6 +42,11 @@ final class LayerFuseAdapter extends FuseStubFS {
         return this;
     }
 
+    /** The native callback table that {@link FuseSession} hands to libfuse. */
+    jnr.ffi.Struct operations() {
+        return fuseOperations;
+    }
+
     /** Completes when the kernel's FUSE_INIT arrived: mount(2) has returned and the loop is serving. */
     CompletableFuture<Void> initialized() {
         return initialized;
@@ -55,9 +60,10 @@ final class LayerFuseAdapter extends FuseStubFS {
 
     @Override
     public int getattr(String path, FileStat stat) {
+        long t0 = System.nanoTime();
         try {
             fill(stat, fs.attributes(fs.resolve(path)));
-            return 0;
+            return took("getattr", path, t0, 0);
         } catch (Throwable t) {
             return fail("getattr", path, t);
         }
@@ -66,6 +72,7 @@ final class LayerFuseAdapter extends FuseStubFS {
     @Override
     public int readdir(String path, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
         try {
+            long t0 = System.nanoTime();
             int node = fs.resolve(path);
             filler.apply(buf, ".", null, 0);
             filler.apply(buf, "..", null, 0);
@@ -77,7 +84,7 @@ final class LayerFuseAdapter extends FuseStubFS {
                 st.st_ino.set(a.ino());
                 filler.apply(buf, name, st, 0);
             });
-            return 0;
+            return took("readdir", path, t0, 0);
         } catch (Throwable t) {
             return fail("readdir", path, t);
         }
@@ -98,12 +105,25 @@ final class LayerFuseAdapter extends FuseStubFS {
     @Override
     public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
         try {
+            long t0 = System.nanoTime();
             int node = (int) fi.fh.get();
-            return fs.read(node, offset, (int) Math.min(size, Integer.MAX_VALUE),
-                    (at, src, from, len) -> buf.put(at, src, from, len));
+            return took("read", path, t0, fs.read(node, offset, (int) Math.min(size, Integer.MAX_VALUE),
+                    (at, src, from, len) -> buf.put(at, src, from, len)));
         } catch (Throwable t) {
             return fail("read", path, t);
         }
+    }
+
+    /**
+     * Returns {@code result}; an operation that took over 2 ms is logged at debug (the reads that waited for the
+     * registry, and anything else that should not have).
+     */
+    private int took(String op, String path, long t0, int result) {
+        long us = (System.nanoTime() - t0) / 1000;
+        if (us > 2000 && LOG.isDebugEnabled()) {
+            LOG.debug("{} {} {}: {} us", fs.layer(), op, path, us);
+        }
+        return result;
     }
 
     @Override
