@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 final class LayerFuseAdapter extends FuseStubFS {
     private static final Logger LOG = LoggerFactory.getLogger(LayerFuseAdapter.class);
 
-    /** Set once by {@link #serve}, before the FUSE loop thread starts (which publishes it to that thread). */
+    /** Set once by {@link #serve}, before {@link FuseSession} starts its workers (which publishes it to them). */
     private LayerFileSystem fs;
     private final CompletableFuture<Void> initialized = new CompletableFuture<>();
 
@@ -47,7 +47,7 @@ final class LayerFuseAdapter extends FuseStubFS {
         return fuseOperations;
     }
 
-    /** Completes when the kernel's FUSE_INIT arrived: mount(2) has returned and the loop is serving. */
+    /** Completes when the kernel's FUSE_INIT arrived: mount(2) has returned and a worker is serving. */
     CompletableFuture<Void> initialized() {
         return initialized;
     }

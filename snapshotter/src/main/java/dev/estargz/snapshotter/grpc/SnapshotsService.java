@@ -140,7 +140,9 @@ public final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
             out.onError(toStatus(rpc, key, e));
             return;
         } finally {
-            LOG.trace("{} {} took {} us", rpc, key, (System.nanoTime() - t0) / 1000);
+            if (LOG.isTraceEnabled()) { // no boxed duration on every call otherwise
+                LOG.trace("{} {} took {} us", rpc, key, (System.nanoTime() - t0) / 1000);
+            }
         }
         out.onNext(result);
         out.onCompleted();

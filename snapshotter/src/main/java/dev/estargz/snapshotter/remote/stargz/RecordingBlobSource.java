@@ -23,8 +23,13 @@ final class RecordingBlobSource implements BlobSource {
 
     /** A byte range held locally. */
     record LocalSpan(long offset, byte[] bytes) {
+        /** The first offset past the span. */
+        long end() {
+            return offset + bytes.length;
+        }
+
         boolean covers(ByteRange r) {
-            return r.offset() >= offset && r.offset() + r.length() <= offset + bytes.length;
+            return r.offset() >= offset && r.end() <= end();
         }
     }
 
@@ -142,7 +147,7 @@ final class RecordingBlobSource implements BlobSource {
      */
     private ByteRange beforeLocalEnd(ByteRange range) {
         for (LocalSpan s : local) {
-            if (s.offset() > range.offset() && s.offset() < range.end() && s.offset() + s.bytes().length >= range.end()) {
+            if (s.offset() > range.offset() && s.offset() < range.end() && s.end() >= range.end()) {
                 return new ByteRange(range.offset(), s.offset() - range.offset());
             }
         }
