@@ -77,6 +77,29 @@ class TlsBasicAuthTest {
     }
 
     @Test
+    void aStoreOfCredentialsPerRepositoryIsAskedWithTheRepositoryOfEachRequest() throws Exception {
+        CredentialStore perRepository = new CredentialStore() {
+            @Override
+            public Credential lookup(String registryName) {
+                return Credential.ANONYMOUS;
+            }
+
+            @Override
+            public Credential lookup(String registryName, String repository) {
+                return repository.equals("secure/app") ? new Credential.Basic("bob", "hunter2") : Credential.ANONYMOUS;
+            }
+        };
+        try (RegistryClient c = RegistryClient.create(registry.clientConfig()
+                .credentials(CredentialStore.anonymous().orElse(perRepository)).build())) {
+            ResolvedImage r = c.resolve(registry.ref("secure/app:v1"), AMD64);
+            assertArrayEquals(image.layers().get(0).bytes(), c.fetchBlob(r.pinned(), r.layers().get(0)));
+            RegistryException e = assertThrows(RegistryException.class,
+                    () -> c.fetchManifest(registry.ref("secure/other:v1")));
+            assertEquals(Kind.UNAUTHORIZED, e.kind());
+        }
+    }
+
+    @Test
     void missingCredentialsAreUnauthorizedNamingTheBasicRealm() {
         try (RegistryClient c = RegistryClient.create(registry.clientConfig().build())) {
             RegistryException e = assertThrows(RegistryException.class, () -> c.fetchManifest(registry.ref("secure/app:v1")));

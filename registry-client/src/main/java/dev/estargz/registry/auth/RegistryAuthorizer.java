@@ -57,14 +57,16 @@ public final class RegistryAuthorizer {
      *
      * @param host          the host the request goes to
      * @param credentialKey the registry name credentials are stored under
+     * @param repository    the repository the request is for
      */
-    public String authorization(String host, String credentialKey, List<String> scopes) throws IOException {
+    public String authorization(String host, String credentialKey, String repository, List<String> scopes)
+            throws IOException {
         AuthChallenge c = challenges.get(host);
         if (c == null) {
             return null;
         }
         if (c.isBasic()) {
-            return basicHeader(credentials.lookup(credentialKey));
+            return basicHeader(credentials.lookup(credentialKey, repository));
         }
         if (c.isBearer()) {
             String key = tokenKey(host, scopes);
@@ -72,7 +74,7 @@ public final class RegistryAuthorizer {
             if (t != null && t.usableAt(clock.instant())) {
                 return "Bearer " + t.value();
             }
-            return "Bearer " + fetchToken(host, credentialKey, c, scopes, null, null).value();
+            return "Bearer " + fetchToken(host, credentialKey, repository, c, scopes, null, null).value();
         }
         return null;
     }
@@ -83,15 +85,15 @@ public final class RegistryAuthorizer {
      * @param rejected the Authorization header the registry just refused, or null
      * @throws RegistryException UNAUTHORIZED naming the realm when there is nothing better to try
      */
-    public String authorize(String host, String credentialKey, List<String> scopes, List<AuthChallenge> offered,
-                            String rejected, String reference) throws IOException {
+    public String authorize(String host, String credentialKey, String repository, List<String> scopes,
+                            List<AuthChallenge> offered, String rejected, String reference) throws IOException {
         AuthChallenge c = offered.stream().filter(AuthChallenge::isBearer).findFirst()
                 .or(() -> offered.stream().filter(AuthChallenge::isBasic).findFirst())
                 .orElseThrow(() -> new RegistryException(Kind.UNAUTHORIZED,
                         "registry sent no Bearer or Basic challenge", reference, host, null, null, 401, null));
         challenges.put(host, c);
         if (c.isBasic()) {
-            String header = basicHeader(credentials.lookup(credentialKey));
+            String header = basicHeader(credentials.lookup(credentialKey, repository));
             if (header == null || header.equals(rejected)) {
                 throw new RegistryException(Kind.UNAUTHORIZED, header == null ? "no credentials for " + credentialKey
                         : "credentials for " + credentialKey + " were rejected", reference, host, null, c.realm(), 401, null);
@@ -110,11 +112,11 @@ public final class RegistryAuthorizer {
             return "Bearer " + cached.value();
         }
         tokens.remove(key);
-        return "Bearer " + fetchToken(host, credentialKey, c, scopes, rejected, reference).value();
+        return "Bearer " + fetchToken(host, credentialKey, repository, c, scopes, rejected, reference).value();
     }
 
-    private BearerToken fetchToken(String host, String credentialKey, AuthChallenge c, List<String> scopes,
-                                   String rejected, String reference) throws IOException {
+    private BearerToken fetchToken(String host, String credentialKey, String repository, AuthChallenge c,
+                                   List<String> scopes, String rejected, String reference) throws IOException {
         String key = tokenKey(host, scopes);
         synchronized (fetchLocks.computeIfAbsent(key, k -> new Object())) {
             BearerToken existing = tokens.get(key);
@@ -122,7 +124,7 @@ public final class RegistryAuthorizer {
                     && (rejected == null || !rejected.equals("Bearer " + existing.value()))) {
                 return existing;
             }
-            BearerToken t = requestToken(host, credentials.lookup(credentialKey), c, scopes, reference);
+            BearerToken t = requestToken(host, credentials.lookup(credentialKey, repository), c, scopes, reference);
             tokens.put(key, t);
             return t;
         }

@@ -17,10 +17,12 @@ import java.util.Map;
  * @param headers       extra headers for this host only
  * @param timeout       per-request bound, or null for none
  * @param credentialKey registry name to look credentials up under
+ * @param repository    the repository the requests are for (credentials can be kept per image)
  * @param client        the HTTP client for this host (shares the connection pool of all endpoints)
  */
 public record Endpoint(String host, boolean plainHttp, boolean mirror, Map<String, List<String>> headers,
-                       Duration timeout, String credentialKey, OkHttpClient client) {
+                       Duration timeout, String credentialKey, String repository,
+                       OkHttpClient client) {
     /** {@code scheme://host/v2/<path>} */
     public HttpUrl url(String path) {
         HttpUrl base = HttpUrl.parse((plainHttp ? "http://" : "https://") + host + "/v2/");

@@ -95,7 +95,7 @@ public final class RegistryTransport implements Closeable {
             boolean plain = m.insecure() || config.host(m.host()).plainHttp() || config.plainHttp()
                     || (ImageReference.isLoopback(host) && config.host(m.host()).caCertificates().isEmpty());
             Duration timeout = m.effectiveTimeout(config.requestTimeout());
-            out.add(endpoint(host, plain, true, m.header(), timeout, m.host()));
+            out.add(endpoint(host, plain, true, m.header(), timeout, m.host(), ref.repository()));
         }
         out.add(pushEndpoint(ref));
         return out;
@@ -107,15 +107,16 @@ public final class RegistryTransport implements Closeable {
         // Explicit plain HTTP wins; a configured CA means the user expects TLS even on loopback.
         boolean plain = hc.plainHttp() || (hc.caCertificates().isEmpty()
                 && (config.plainHttp() || ImageReference.isLoopback(ref.registry())));
-        return endpoint(ref.apiHost(), plain, false, hc.header(), config.requestTimeout(), ref.registry());
+        return endpoint(ref.apiHost(), plain, false, hc.header(), config.requestTimeout(), ref.registry(),
+                ref.repository());
     }
 
     private Endpoint endpoint(String host, boolean plain, boolean mirror, Map<String, List<String>> headers,
-                              Duration timeout, String credentialKey) {
+                              Duration timeout, String credentialKey, String repository) {
         // A stall ends an attempt early enough to leave time for a retry within the request timeout.
         Duration stall = timeout == null || timeout.compareTo(config.stallTimeout()) > 0 ? config.stallTimeout() : timeout;
         OkHttpClient c = clientForHost(host).newBuilder().readTimeout(stall).writeTimeout(stall).build();
-        return new Endpoint(host, plain, mirror, headers, timeout, credentialKey, c);
+        return new Endpoint(host, plain, mirror, headers, timeout, credentialKey, repository, c);
     }
 
     private OkHttpClient clientForHost(String host) {
@@ -237,7 +238,7 @@ public final class RegistryTransport implements Closeable {
         okhttp3.RequestBody body = req.body();
         // An upload Location may point at another host; credentials go only to the endpoint's own host.
         boolean sameHost = hostPort(url).equals(ep.host());
-        String auth = authorizer.authorization(ep.host(), ep.credentialKey(), req.scopes());
+        String auth = authorizer.authorization(ep.host(), ep.credentialKey(), ep.repository(), req.scopes());
         boolean renewed = false;
         for (int hops = 0; hops <= MAX_REDIRECTS; ) {
             Request.Builder b = new Request.Builder().url(url).headers(req.headers()).method(method, body)
@@ -262,8 +263,8 @@ public final class RegistryTransport implements Closeable {
                 List<AuthChallenge> challenges = AuthChallenge.parse(r.headers("WWW-Authenticate"));
                 r.close();
                 renewed |= auth != null;
-                auth = authorizer.authorize(ep.host(), ep.credentialKey(), req.scopes(), challenges, auth,
-                        req.reference());
+                auth = authorizer.authorize(ep.host(), ep.credentialKey(), ep.repository(), req.scopes(), challenges,
+                        auth, req.reference());
                 continue;
             }
             String location = r.header("Location");
