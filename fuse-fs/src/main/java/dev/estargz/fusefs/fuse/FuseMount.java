@@ -2,6 +2,8 @@ package dev.estargz.fusefs.fuse;
 
 import dev.estargz.fusefs.fs.LayerFileSystem;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -93,6 +95,26 @@ public final class FuseMount implements AutoCloseable {
 
     public Path mountPoint() {
         return mountPoint;
+    }
+
+    /**
+     * Whether the mount still serves: not closed, its FUSE session alive (an unmount from outside ends it) and
+     * something still mounted at the mount point (a lazy detach leaves the session serving open files while the
+     * directory underneath shows through). Two stats rather than a read of the whole mount table, because it is asked
+     * for every layer of an image on each container start. The mount point's own stat is answered by the kernel's
+     * attribute cache or by this session.
+     */
+    public boolean isServing() {
+        if (closed || session.ended().isDone()) {
+            return false;
+        }
+        try {
+            Object here = Files.getAttribute(mountPoint, "unix:dev", LinkOption.NOFOLLOW_LINKS);
+            Object parent = Files.getAttribute(mountPoint.getParent(), "unix:dev", LinkOption.NOFOLLOW_LINKS);
+            return !here.equals(parent);
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
     }
 
     /**

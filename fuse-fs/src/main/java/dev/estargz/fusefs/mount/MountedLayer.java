@@ -19,6 +19,11 @@ public final class MountedLayer implements AutoCloseable {
         return mount.mountPoint();
     }
 
+    /** Whether the mount still serves reads ({@link FuseMount#isServing()}). */
+    public boolean isServing() {
+        return mount.isServing();
+    }
+
     /** The served layer behind the mount. */
     public OpenedLayer layer() {
         return layer;

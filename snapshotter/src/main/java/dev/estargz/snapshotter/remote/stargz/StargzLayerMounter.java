@@ -207,12 +207,8 @@ public final class StargzLayerMounter implements RemoteLayerMounter, AutoCloseab
             throw new LayerUnavailableException(mountpoint, "not mounted (its restore failed; remove the snapshot"
                     + " or pull the image again)", null);
         }
-        try {
-            if (!MountTable.isMountPoint(key(mountpoint))) {
-                throw new LayerUnavailableException(mountpoint, "its FUSE mount is gone", null);
-            }
-        } catch (IOException e) {
-            throw new LayerUnavailableException(mountpoint, "cannot read the mount table", e);
+        if (!s.layer().isServing()) {
+            throw new LayerUnavailableException(mountpoint, "its FUSE mount is gone", null);
         }
         LayerState state = s.layer().state();
         if (state.fetchedSize() < state.size() && s.needsRecheck(config.blob())) {
@@ -310,12 +306,8 @@ public final class StargzLayerMounter implements RemoteLayerMounter, AutoCloseab
 
     /** True when this instance serves a layer at {@code mountpoint} and its FUSE mount is alive. */
     public boolean isServing(Path mountpoint) {
-        Path mp = key(mountpoint);
-        try {
-            return served.containsKey(mp) && MountTable.isMountPoint(mp);
-        } catch (IOException e) {
-            return false;
-        }
+        ServedLayer s = served.get(key(mountpoint));
+        return s != null && s.layer().isServing();
     }
 
     /** The mountpoints of every layer this instance serves. */
