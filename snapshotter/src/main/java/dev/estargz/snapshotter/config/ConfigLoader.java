@@ -31,7 +31,8 @@ public final class ConfigLoader {
             "blob.force_single_range_mode", "blob.max_retries", "blob.min_wait_msec", "blob.max_wait_msec",
             "fuse.attr_timeout", "fuse.entry_timeout", "resolver.request_timeout_sec", "resolver.host",
             "cache.max_disk_bytes", "cache.max_memory_bytes", "fuse_manager.enable", "fuse_manager.address",
-            "fuse_manager.path", "fuse_manager.metrics_address");
+            "fuse_manager.path", "fuse_manager.metrics_address", "cri_keychain.enable_keychain",
+            "cri_keychain.image_service_path", "cri_keychain.listen_path");
 
     /** Tables whose keys are names chosen by the user, not fixed keys. */
     private static final Set<String> FREE_FORM = Set.of("resolver.host");

@@ -7,6 +7,7 @@ import dev.estargz.snapshotter.config.ConfigException;
 import dev.estargz.snapshotter.config.ConfigLoader;
 import dev.estargz.snapshotter.config.DaemonConfig;
 import dev.estargz.snapshotter.config.LoadedConfig;
+import dev.estargz.snapshotter.cri.CriKeychain;
 import dev.estargz.snapshotter.fusemanager.DetachedLayerMounter;
 import dev.estargz.snapshotter.grpc.SnapshotsService;
 import dev.estargz.snapshotter.grpc.UnixSocketServer;
@@ -92,6 +93,7 @@ public final class Main implements Callable<Integer> {
         RemoteSnapshotEvents events = cfg.noPrometheus() ? RemoteSnapshotEvents.NONE : new SnapshotterMetrics(registry);
         RemoteLayerMounter remote;
         AutoCloseable remoteCloser;
+        CriKeychain cri = CriKeychain.of(cfg.criKeychain());
         Path managerAddress = cfg.fuseManager().addressFor(root, DEFAULT_ROOT);
         if (cfg.fuseManager().enable()) {
             // the layers' FUSE mounts live in the fuse manager, which serves the stargz_fs metrics itself
@@ -110,7 +112,8 @@ public final class Main implements Callable<Integer> {
             StargzLayerMounter inProcess;
             try {
                 // removes dead FUSE mounts left by a killed run before the snapshots are restored
-                inProcess = StargzLayerMounter.open(cfg, root, fsMetrics == null ? LayerEvents.NONE : fsMetrics);
+                inProcess = StargzLayerMounter.open(cfg, root, fsMetrics == null ? LayerEvents.NONE : fsMetrics,
+                        cri.credentials());
             } catch (IOException e) {
                 LOG.error("failed to open the layer cache under {}: {}", root.resolve("stargz"), e.getMessage());
                 return 1;
@@ -127,8 +130,11 @@ public final class Main implements Callable<Integer> {
         OverlaySnapshotter snapshotter = OverlaySnapshotter.open(root.resolve("snapshotter"), remote, events);
         UnixSocketServer server;
         try {
-            server = UnixSocketServer.start(address, new SnapshotsService(snapshotter));
+            cri.start(address, cfg.fuseManager().enable());
+            server = UnixSocketServer.start(address, cri.onDaemonSocket(new SnapshotsService(snapshotter)
+                    .bindService()));
         } catch (IOException e) {
+            cri.close();
             snapshotter.close();
             closeQuietly(remoteCloser);
             LOG.error("failed to serve: {}", e.getMessage());
@@ -145,6 +151,7 @@ public final class Main implements Callable<Integer> {
             LOG.info("shutting down; snapshots are kept");
             notify.send("STOPPING=1");
             server.close();
+            cri.close();
             if (metricsServer != null) {
                 metricsServer.close();
             }

@@ -2,6 +2,7 @@ package dev.estargz.snapshotter.grpc;
 
 import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.buffer.UnpooledByteBufAllocator;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -38,6 +40,11 @@ public final class UnixSocketServer implements AutoCloseable {
 
     /** Binds {@code socket} (replacing a stale socket file, creating its directory 0700) and starts serving. */
     public static UnixSocketServer start(Path socket, BindableService service) throws IOException {
+        return start(socket, List.of(service.bindService()));
+    }
+
+    /** As {@link #start(Path, BindableService)}, serving several services on the one socket. */
+    public static UnixSocketServer start(Path socket, List<ServerServiceDefinition> services) throws IOException {
         Path dir = socket.toAbsolutePath().getParent();
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir);
@@ -47,16 +54,16 @@ public final class UnixSocketServer implements AutoCloseable {
         EventLoopGroup boss = new EpollEventLoopGroup(1, named("grpc-accept"));
         EventLoopGroup workers = new EpollEventLoopGroup(2, named("grpc-io"));
         ExecutorService calls = Executors.newCachedThreadPool(named("snapshot-rpc"));
-        Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
                 .executor(calls)
                 // containerd's calls are a few hundred bytes: netty's pooled allocator would keep a 4 MiB arena
                 // chunk (and per-thread caches) resident for them, buffers allocated per message cost nothing
-                .withChildOption(ChannelOption.ALLOCATOR, UnpooledByteBufAllocator.DEFAULT)
-                .addService(service)
-                .build();
+                .withChildOption(ChannelOption.ALLOCATOR, UnpooledByteBufAllocator.DEFAULT);
+        services.forEach(builder::addService);
+        Server server = builder.build();
         try {
             server.start();
         } catch (IOException e) {

@@ -15,6 +15,7 @@ import dev.estargz.fusefs.mount.OpenedLayer;
 import dev.estargz.registry.Digest;
 import dev.estargz.registry.RegistryClient;
 import dev.estargz.registry.RegistryException;
+import dev.estargz.registry.auth.CredentialStore;
 import dev.estargz.registry.reference.ImageReference;
 import dev.estargz.snapshotter.config.DaemonConfig;
 import dev.estargz.snapshotter.remote.FallbackReason;
@@ -86,6 +87,12 @@ public final class StargzLayerMounter implements RemoteLayerMounter, AutoCloseab
      * {@code <root>/snapshotter/snapshots} (left by a killed daemon), before snapshots are restored.
      */
     public static StargzLayerMounter open(DaemonConfig config, Path root, LayerEvents events) throws IOException {
+        return open(config, root, events, CredentialStore.anonymous());
+    }
+
+    /** As {@link #open(DaemonConfig, Path, LayerEvents)}, with {@code credentials} after the docker config's. */
+    public static StargzLayerMounter open(DaemonConfig config, Path root, LayerEvents events,
+                                          CredentialStore credentials) throws IOException {
         Path snapshots = root.resolve("snapshotter").resolve("snapshots");
         if (snapshots.toFile().isDirectory()) {
             for (Path p : FuseMount.removeStaleMounts(snapshots)) {
@@ -93,7 +100,7 @@ public final class StargzLayerMounter implements RemoteLayerMounter, AutoCloseab
             }
         }
         ChunkCache cache = ChunkCache.open(StargzSettings.cacheOptions(config, root));
-        RegistryClient client = RegistryClient.create(StargzSettings.registryConfig(config));
+        RegistryClient client = RegistryClient.create(StargzSettings.registryConfig(config, credentials));
         return new StargzLayerMounter(config, client, cache, events);
     }
 

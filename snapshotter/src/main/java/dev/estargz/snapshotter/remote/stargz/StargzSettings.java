@@ -8,6 +8,7 @@ import dev.estargz.fusefs.mount.FsOptions;
 import dev.estargz.registry.HostConfig;
 import dev.estargz.registry.MirrorConfig;
 import dev.estargz.registry.RegistryConfig;
+import dev.estargz.registry.auth.CredentialStore;
 import dev.estargz.registry.auth.DockerConfigCredentials;
 import dev.estargz.snapshotter.config.BlobConfig;
 import dev.estargz.snapshotter.config.DaemonConfig;
@@ -71,13 +72,21 @@ public final class StargzSettings {
      * {@code ~/.docker/config.json}, with credential helpers). Loopback registries are plain HTTP.
      */
     public static RegistryConfig registryConfig(DaemonConfig c) {
+        return registryConfig(c, CredentialStore.anonymous());
+    }
+
+    /**
+     * As {@link #registryConfig(DaemonConfig)}, asking {@code more} (the CRI keychain) when the docker config has
+     * no credential: the reference's order of keychains.
+     */
+    public static RegistryConfig registryConfig(DaemonConfig c, CredentialStore more) {
         BlobConfig b = c.blob();
         Duration timeout = Duration.ofSeconds(c.resolver().requestTimeoutSec() > 0 ? c.resolver().requestTimeoutSec()
                 : 30);
         Duration minWait = Duration.ofMillis(Math.max(0, b.minWaitMsec()));
         Duration maxWait = Duration.ofMillis(Math.max(b.minWaitMsec(), b.maxWaitMsec()));
         RegistryConfig.Builder r = RegistryConfig.builder()
-                .credentials(DockerConfigCredentials.fromEnvironment())
+                .credentials(DockerConfigCredentials.fromEnvironment().orElse(more))
                 .requestTimeout(timeout)
                 .stallTimeout(timeout.compareTo(Duration.ofSeconds(10)) < 0 ? timeout : Duration.ofSeconds(10))
                 .maxRetries(Math.max(0, b.maxRetries()))
