@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Our daemon as a real process, started through bin/estargz-snapshotter from the packaged jars. */
@@ -24,10 +25,18 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     static DaemonProcess start(Path socket, Path root, Path config, Path log) throws IOException {
+        return start(socket, root, config, log, Map.of());
+    }
+
+    /** As {@link #start(Path, Path, Path, Path)}, with {@code env} added to the daemon's environment. */
+    static DaemonProcess start(Path socket, Path root, Path config, Path log, Map<String, String> env)
+            throws IOException {
         Files.deleteIfExists(socket);
-        Process p = new ProcessBuilder(List.of(launcher().toString(), "-address", socket.toString(),
+        ProcessBuilder pb = new ProcessBuilder(List.of(launcher().toString(), "-address", socket.toString(),
                 "-root", root.toString(), "-config", config.toString(), "-log-level", "debug"))
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().putAll(env);
+        Process p = pb.start();
         DaemonProcess d = new DaemonProcess(socket, log, p);
         // generous: a first start with the fuse manager on also waits for the manager's JVM (shared machine)
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);

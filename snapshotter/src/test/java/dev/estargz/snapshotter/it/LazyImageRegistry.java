@@ -1,10 +1,13 @@
 package dev.estargz.snapshotter.it;
 
 import dev.estargz.registry.RegistryClient;
+import dev.estargz.registry.RegistryConfig;
+import dev.estargz.registry.auth.Credential;
 import dev.estargz.testkit.RegistryProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * A plain docker-registry holding one pushed {@link LazyImage}, reached through a {@link CountingProxy} so a test
@@ -26,12 +29,23 @@ final class LazyImageRegistry implements AutoCloseable {
 
     /** Starts a registry and its proxy and pushes the image as {@code repoTag}, building it under {@code work}. */
     static LazyImageRegistry start(String repoTag, Path work) throws IOException {
-        RegistryProcess registry = RegistryProcess.startPlain();
+        return start(repoTag, work, Map.of());
+    }
+
+    /**
+     * As {@link #start(String, Path)}, the registry asking for htpasswd basic auth of one of {@code users} (name →
+     * password; none: no auth); the image is pushed as the first user.
+     */
+    static LazyImageRegistry start(String repoTag, Path work, Map<String, String> users) throws IOException {
+        RegistryProcess registry = RegistryProcess.start(RegistryProcess.Options.plain().withHtpasswd(users));
         CountingProxy proxy = null;
         try {
             proxy = new CountingProxy(registry.port());
             LazyImage image;
-            try (RegistryClient client = RegistryClient.create(registry.clientConfig().build())) {
+            RegistryConfig.Builder config = registry.clientConfig();
+            users.entrySet().stream().findFirst().ifPresent(u -> config.credentials(
+                    r -> new Credential.Basic(u.getKey(), u.getValue())));
+            try (RegistryClient client = RegistryClient.create(config.build())) {
                 image = LazyImage.push(client, registry.ref(repoTag), Files.createDirectories(work));
             }
             return new LazyImageRegistry(registry, proxy, image, proxy.host() + "/" + repoTag);

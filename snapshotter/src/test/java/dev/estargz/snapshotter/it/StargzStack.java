@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One IT's private stack: a directory under /tmp holding our daemon's socket, root, config and log, the daemon,
@@ -51,7 +52,12 @@ final class StargzStack implements AutoCloseable {
 
     /** Starts the daemon (again, after a kill or stop: the newest one is the one {@link #close()} stops). */
     DaemonProcess startDaemon() throws IOException {
-        daemon = DaemonProcess.start(socket, root, config, daemonLog);
+        return startDaemon(Map.of());
+    }
+
+    /** As {@link #startDaemon()}, with {@code env} added to the daemon's environment. */
+    DaemonProcess startDaemon(Map<String, String> env) throws IOException {
+        daemon = DaemonProcess.start(socket, root, config, daemonLog, env);
         return daemon;
     }
 
