@@ -16,7 +16,8 @@ usage: $0 [--prefix DIR] [--etc-dir DIR] [--systemd-dir DIR] [--runtime-cache DI
   --prefix DIR         where the runtime, jars and launchers go (default /opt/estargz)
   --etc-dir DIR        where the starter config.toml goes (default /etc/containerd-stargz-grpc)
   --systemd-dir DIR    where the units go (default /etc/systemd/system; systemctl is used only for this one)
-  --runtime-cache DIR  keep jlinked runtimes here, by JDK and module list, and copy them instead of linking again
+  --runtime-cache DIR  keep jlinked runtimes here (by JDK and module list) and the module lists (by JDK and jars),
+                       and copy them instead of running jlink and jdeps again
   --uninstall          remove what an install into --prefix put in place, but config.toml
   --purge              with --uninstall: config.toml too, when the install wrote it
 EOF
@@ -181,11 +182,20 @@ inputs=$( { cat "$jdk/release"; echo "$jlink_opts";
 if [ "$(cat "$prefix/runtime/estargz.inputs" 2>/dev/null)" != "$inputs" ]; then
     # the modules the jars use, and those reached only by reflection or service lookup: jdk.crypto.ec for registries'
     # TLS (ECDHE, EC certificates), jdk.unsupported for sun.misc.Unsafe (jnr, netty, protobuf)
-    modules=$("$jdk/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release 17 \
-        --class-path "$prefix/lib/snapshotter/lib/*:$prefix/lib/estargz-cli/lib/*" \
-        "$prefix/lib/snapshotter/snapshotter.jar" "$prefix/lib/estargz-cli/estargz-cli.jar")
-    modules="$modules,jdk.crypto.ec,jdk.unsupported"
-    modules=$(tr ',' '\n' <<<"$modules" | sort -u | paste -sd, -)
+    if [ -n "$runtime_cache" ] && [ -s "$runtime_cache/modules-$inputs" ]; then
+        modules=$(cat "$runtime_cache/modules-$inputs")
+    else
+        modules=$("$jdk/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release 17 \
+            --class-path "$prefix/lib/snapshotter/lib/*:$prefix/lib/estargz-cli/lib/*" \
+            "$prefix/lib/snapshotter/snapshotter.jar" "$prefix/lib/estargz-cli/estargz-cli.jar")
+        modules="$modules,jdk.crypto.ec,jdk.unsupported"
+        modules=$(tr ',' '\n' <<<"$modules" | sort -u | paste -sd, -)
+        if [ -n "$runtime_cache" ]; then
+            mkdir -p "$runtime_cache"
+            echo "$modules" >"$runtime_cache/modules-$inputs.$$" && mv -f "$runtime_cache/modules-$inputs.$$" \
+                "$runtime_cache/modules-$inputs"
+        fi
+    fi
     key=$( { cat "$jdk/release"; echo "$jlink_opts $modules"; } | sha256sum | cut -c1-32)
 fi
 if [ -n "${key:-}" ] && [ "$(cat "$prefix/runtime/estargz.key" 2>/dev/null)" != "$key" ]; then
