@@ -124,8 +124,11 @@ public final class DockerConfigCredentials implements CredentialStore {
         return Credential.ANONYMOUS;
     }
 
-    /** Docker writes keys as URLs ({@code https://index.docker.io/v1/}) or bare hosts; compare by host. */
-    static String normalise(String key) {
+    /**
+     * The registry a docker config key or a CRI {@code server_address} names: Docker writes them as URLs
+     * ({@code https://index.docker.io/v1/}) or bare hosts; Docker Hub's names become {@code docker.io}.
+     */
+    public static String normalise(String key) {
         String k = key;
         int scheme = k.indexOf("://");
         if (scheme >= 0) {

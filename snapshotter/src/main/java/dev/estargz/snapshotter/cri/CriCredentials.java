@@ -3,6 +3,7 @@ package dev.estargz.snapshotter.cri;
 import dev.estargz.proto.cri.AuthConfig;
 import dev.estargz.registry.auth.Credential;
 import dev.estargz.registry.auth.CredentialStore;
+import dev.estargz.registry.auth.DockerConfigCredentials;
 import dev.estargz.registry.reference.ImageReference;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -71,7 +72,7 @@ public final class CriCredentials implements CredentialStore {
         if (a == null) {
             return Credential.ANONYMOUS;
         }
-        if (!a.getServerAddress().isEmpty() && !host(a.getServerAddress()).equals(registry)) {
+        if (!a.getServerAddress().isEmpty() && !DockerConfigCredentials.normalise(a.getServerAddress()).equals(registry)) {
             return Credential.ANONYMOUS;
         }
         if (!a.getUsername().isEmpty()) {
@@ -95,21 +96,6 @@ public final class CriCredentials implements CredentialStore {
             return new Credential.Basic(decoded.substring(0, colon), trimNuls(decoded.substring(colon + 1)));
         }
         return Credential.ANONYMOUS;
-    }
-
-    /** {@code https://host/v1/} or {@code host}: the {@code host[:port]}, Docker Hub's names as {@code docker.io}. */
-    static String host(String serverAddress) {
-        String h = serverAddress;
-        int scheme = h.indexOf("://");
-        if (scheme >= 0) {
-            h = h.substring(scheme + 3);
-        }
-        int slash = h.indexOf('/');
-        if (slash >= 0) {
-            h = h.substring(0, slash);
-        }
-        return h.equals("index.docker.io") || h.equals(ImageReference.DOCKER_HUB_API_HOST) ? ImageReference.DOCKER_HUB
-                : h;
     }
 
     private static String trimNuls(String s) {

@@ -15,7 +15,6 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -94,11 +93,12 @@ class CriKeychainIT {
         assertEquals(image.pushed.manifest().config().digest().toString(), imageId);
         String log = daemon.log().replace("\\/", "/");
         assertFalse(log.contains("remote-snapshot-prepared=false"), "a layer fell back to a full pull:\n" + log);
-        assertEquals(2.0, counter("estargz_snapshotter_remote_snapshots_total"), metrics());
+        assertEquals(2.0, Run.counter(metricsPort, "estargz_snapshotter_remote_snapshots_total"),
+                Run.scrape(metricsPort));
         assertTrue(log.contains("CRI PullImage of " + ref + " done"), log);
         assertTrue(pulled < image.blobBytes() - LazyImage.BIG / 2, "the PullImage fetched " + pulled + " of "
                 + image.blobBytes() + " blob bytes");
-        List<Path> layers = remoteLayerMounts();
+        List<Path> layers = stack.remoteLayerMounts();
         assertEquals(2, layers.size(), layers.toString());
         for (Path fs : layers) {
             assertEquals("fuse.estargz", mountType(fs), fs.toString());
@@ -125,7 +125,7 @@ class CriKeychainIT {
         assertFalse(log.contains("not-" + PASSWORD), "the password was logged:\n" + log);
 
         // the earlier, good pull secret is what the mounted layers still read with
-        Path busybox = remoteLayerMounts().stream().filter(p -> Files.exists(p.resolve("bin/busybox")))
+        Path busybox = stack.remoteLayerMounts().stream().filter(p -> Files.exists(p.resolve("bin/busybox")))
                 .findFirst().orElseThrow().resolve("bin/busybox");
         long beforeRead = proxy.downstreamBytes();
         assertArrayEquals(Files.readAllBytes(Path.of("/bin/busybox")), Files.readAllBytes(busybox));
@@ -146,31 +146,10 @@ class CriKeychainIT {
         return layers.stream().filter(p -> Files.exists(p.resolve("data/big"))).findFirst().orElseThrow();
     }
 
-    /** The {@code fs} dirs of our remote snapshots (those with a saved TOC). */
-    private List<Path> remoteLayerMounts() throws IOException {
-        try (Stream<Path> s = Files.list(stack.root.resolve("snapshotter/snapshots"))) {
-            return s.filter(d -> Files.exists(d.resolve("stargz-layer.json"))).map(d -> d.resolve("fs")).sorted()
-                    .toList();
-        }
-    }
-
     /** The filesystem type mounted at {@code p}, from /proc/self/mountinfo ("" when nothing is). */
     private static String mountType(Path p) throws IOException {
         String target = " " + p.toAbsolutePath().normalize() + " ";
         return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().filter(l -> l.contains(target))
                 .map(l -> l.substring(l.indexOf(" - ") + 3).split(" ")[0]).findFirst().orElse("");
-    }
-
-    private double counter(String name) throws IOException, InterruptedException {
-        for (String line : metrics().split("\n")) {
-            if (line.startsWith(name + " ")) {
-                return Double.parseDouble(line.substring(name.length() + 1).trim());
-            }
-        }
-        return 0;
-    }
-
-    private String metrics() throws IOException, InterruptedException {
-        return Run.scrape(metricsPort);
     }
 }

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -178,20 +177,11 @@ class LazyPullIT {
     }
 
     private double counter(String name) throws IOException, InterruptedException {
-        for (String line : metrics().split("\n")) {
-            if (line.startsWith(name + " ")) {
-                return Double.parseDouble(line.substring(name.length() + 1).trim());
-            }
-        }
-        return 0;
+        return Run.counter(metricsPort, name);
     }
 
-    /** The {@code fs} dirs of our remote snapshots (those with a saved TOC). */
     private List<Path> remoteLayerMounts() throws IOException {
-        try (Stream<Path> s = Files.list(stack.root.resolve("snapshotter/snapshots"))) {
-            return s.filter(d -> Files.exists(d.resolve("stargz-layer.json"))).map(d -> d.resolve("fs")).sorted()
-                    .toList();
-        }
+        return stack.remoteLayerMounts();
     }
 
     private static boolean isMountPoint(Path p) throws IOException {

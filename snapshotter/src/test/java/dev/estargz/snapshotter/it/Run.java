@@ -57,4 +57,14 @@ record Run(int exit, String output) {
                 java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString()).body();
     }
+
+    /** The value of the unlabelled sample {@code name} at http://127.0.0.1:{@code port}/metrics, 0 when absent. */
+    static double counter(int port, String name) throws IOException, InterruptedException {
+        for (String line : scrape(port).split("\n")) {
+            if (line.startsWith(name + " ")) {
+                return Double.parseDouble(line.substring(name.length() + 1).trim());
+            }
+        }
+        return 0;
+    }
 }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * One IT's private stack: a directory under /tmp holding our daemon's socket, root, config and log, the daemon,
@@ -59,6 +60,14 @@ final class StargzStack implements AutoCloseable {
     DaemonProcess startDaemon(Map<String, String> env) throws IOException {
         daemon = DaemonProcess.start(socket, root, config, daemonLog, env);
         return daemon;
+    }
+
+    /** The {@code fs} dirs of our remote snapshots (those with a saved TOC), sorted. */
+    List<Path> remoteLayerMounts() throws IOException {
+        try (Stream<Path> s = Files.list(root.resolve("snapshotter/snapshots"))) {
+            return s.filter(d -> Files.exists(d.resolve("stargz-layer.json"))).map(d -> d.resolve("fs")).sorted()
+                    .toList();
+        }
     }
 
     /** Starts containerd with our daemon as its stargz proxy plugin; CRI on when {@code criRegistry} is given. */
