@@ -17,7 +17,10 @@ public final class LayerMounter {
     private static final int BACKGROUND_BATCHES_AT_ONCE = 2;
     private final ChunkCache cache;
     private final FsOptions options;
-    /** Layers whose background fetch may hold a batch at once (each batch is one request of up to 4 MiB). */
+    /**
+     * Layers whose background fetch may hold a batch at once (each batch: one request of up to 1 MiB fetched and
+     * 1 MiB decompressed, or a single larger chunk).
+     */
     private final Semaphore backgroundSlots = new Semaphore(BACKGROUND_BATCHES_AT_ONCE);
     private final ForegroundActivity activity;
 
