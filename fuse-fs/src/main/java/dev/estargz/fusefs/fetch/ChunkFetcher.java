@@ -50,7 +50,7 @@ public final class ChunkFetcher implements AutoCloseable {
     private final OnDemandEvents events;
     private final ForegroundActivity activity;
     private final ExecutorService pool;
-    private final ConcurrentHashMap<Integer, CompletableFuture<byte[]>> inflight = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Integer, Pending> inflight = new ConcurrentHashMap<>();
     private final BitSet present;
     /** Chunks fetched because a reader asked (for itself, as a neighbour, or read ahead); guarded by {@link #present}. */
     private final BitSet fetchedForReads;
@@ -120,9 +120,10 @@ public final class ChunkFetcher implements AutoCloseable {
      * after chunk {@code last}: an in-order read reads ahead further inside that file than past its end.
      */
     public byte[][] chunks(int first, int last, long fileBytesAfter) throws IOException {
+        long deadline = System.nanoTime() + options.timeout().toNanos();
         int n = last - first + 1;
         byte[][] out = new byte[n][];
-        List<CompletableFuture<byte[]>> waits = new ArrayList<>(n);
+        List<Pending> waits = new ArrayList<>(n);
         List<Integer> claimed = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             int c = first + i;
@@ -132,9 +133,9 @@ public final class ChunkFetcher implements AutoCloseable {
                 waits.add(null);
                 continue;
             }
-            CompletableFuture<byte[]> mine = new CompletableFuture<>();
-            CompletableFuture<byte[]> f = inflight.putIfAbsent(c, mine);
-            if (f == null) {
+            Pending mine = new Pending(deadline);
+            Pending f = join(c, mine, deadline);
+            if (f == mine) {
                 // Another job may have cached it between our cache miss and the claim.
                 byte[] late = cache.get(index.chunkDigestHex(c));
                 if (late != null) {
@@ -154,7 +155,7 @@ public final class ChunkFetcher implements AutoCloseable {
             // (a few small files cost a few ms of transfer at most); anything bigger would delay the reader. An
             // in-order scan is served by read-ahead instead. (Measured: a 512 KiB window of neighbours, even as
             // a second request, took first-byte latency from 1.8 to 3.9 RTT through a 100 Mbit/s link.)
-            claimed.addAll(claimNeighbours(claimed, options.mergeGap()));
+            claimed.addAll(claimNeighbours(claimed, options.mergeGap(), deadline));
             submit(List.copyOf(claimed));
         }
         // An in-order scan: the chunk before is local, and this one had to be fetched or was fetched for reads.
@@ -163,7 +164,6 @@ public final class ChunkFetcher implements AutoCloseable {
         if (first > 0 && isPresent(first - 1) && (!claimed.isEmpty() || wasFetchedForReads(first))) {
             readAhead(last, fileBytesAfter);
         }
-        long deadline = System.nanoTime() + options.timeout().toNanos();
         boolean missing = false;
         for (byte[] b : out) {
             missing |= b == null;
@@ -186,8 +186,23 @@ public final class ChunkFetcher implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The chunk's pending fetch, {@code mine} when there was none; either way one more reader waits for it until
+     * {@code deadline}. Atomic with {@link #stillWanted}'s dropping of the chunk: a reader either keeps the fetch
+     * or finds none and claims the chunk anew.
+     */
+    private Pending join(int c, Pending mine, long deadline) {
+        return inflight.compute(c, (k, pending) -> {
+            if (pending == null) {
+                return mine;
+            }
+            pending.waitedFor(deadline);
+            return pending;
+        });
+    }
+
     /** Claims the uncached chunks that follow a foreground job in the blob and end within {@code reach} of it. */
-    private List<Integer> claimNeighbours(List<Integer> claimed, long reach) {
+    private List<Integer> claimNeighbours(List<Integer> claimed, long reach, long deadline) {
         List<Integer> neighbours = new ArrayList<>();
         int last = claimed.get(claimed.size() - 1);
         long end = index.chunkCompressedOffset(last) + index.chunkCompressedLength(last);
@@ -198,7 +213,7 @@ public final class ChunkFetcher implements AutoCloseable {
             if (off < end || e > limit) {
                 break;
             }
-            if (isPresent(c) || inflight.putIfAbsent(c, new CompletableFuture<>()) != null) {
+            if (isPresent(c) || inflight.putIfAbsent(c, new Pending(deadline)) != null) {
                 break;
             }
             neighbours.add(c);
@@ -253,6 +268,7 @@ public final class ChunkFetcher implements AutoCloseable {
         }
         List<Integer> job = new ArrayList<>();
         long jobBytes = 0;
+        long soon = System.nanoTime() + options.timeout().toNanos(); // when the scan's reader may want them
         for (int m : missing) {
             int len = index.chunkCompressedLength(m);
             if (!job.isEmpty() && jobBytes + len > options.window()) {
@@ -263,7 +279,7 @@ public final class ChunkFetcher implements AutoCloseable {
             if (aheadJobs.get() >= options.threads() - 1) {
                 break;
             }
-            if (inflight.putIfAbsent(m, new CompletableFuture<>()) == null) {
+            if (inflight.putIfAbsent(m, new Pending(soon)) == null) {
                 job.add(m);
                 jobBytes += len;
             }
@@ -323,7 +339,7 @@ public final class ChunkFetcher implements AutoCloseable {
         }
     }
 
-    private byte[] await(int c, CompletableFuture<byte[]> f, long deadline) throws IOException {
+    private byte[] await(int c, Pending f, long deadline) throws IOException {
         try {
             return f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -354,7 +370,7 @@ public final class ChunkFetcher implements AutoCloseable {
         for (int c = 0; c < index.chunkCount(); c++) {
             long off = index.chunkCompressedOffset(c);
             if (off >= start && off + index.chunkCompressedLength(c) <= end && !isPresent(c)
-                    && inflight.putIfAbsent(c, new CompletableFuture<>()) == null) {
+                    && inflight.putIfAbsent(c, new Pending(System.nanoTime())) == null) {
                 claimed.add(c);
             }
         }
@@ -372,7 +388,7 @@ public final class ChunkFetcher implements AutoCloseable {
         List<Integer> claimed = new ArrayList<>();
         for (int c : chunks) {
             if (!isPresent(c) && !cache.contains(index.chunkDigestHex(c))
-                    && inflight.putIfAbsent(c, new CompletableFuture<>()) == null) {
+                    && inflight.putIfAbsent(c, new Pending(System.nanoTime())) == null) {
                 claimed.add(c);
             } else if (!isPresent(c) && cache.contains(index.chunkDigestHex(c))) {
                 markPresent(c);
@@ -382,7 +398,11 @@ public final class ChunkFetcher implements AutoCloseable {
     }
 
     /** Runs a job fetched for readers (kept in memory: they are about to be read), reporting on-demand fetches. */
-    private void runJob(List<Integer> job, boolean onDemand) {
+    private void runJob(List<Integer> queued, boolean onDemand) {
+        List<Integer> job = stillWanted(queued);
+        if (job.isEmpty()) {
+            return;
+        }
         try {
             runJob(job, true, options.mergeGap());
             if (onDemand) {
@@ -394,6 +414,51 @@ public final class ChunkFetcher implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             // runJob has failed the job's futures; the waiting readers report it
+        }
+    }
+
+    /**
+     * The chunks of a job taken off the queue that a reader still waits for. While the registry stalls or fails,
+     * readers keep coming and give up with EIO at the timeout, and their jobs queue up behind the slow ones:
+     * fetching those when the registry is back would only hold up the reads that come then (RegistryFaultReadsTest:
+     * up to 11 % of the reads in the second after a fault ended failed so). The rest are dropped from
+     * {@link #inflight}, so that the next reader of such a chunk claims it anew.
+     */
+    private List<Integer> stillWanted(List<Integer> job) {
+        long now = System.nanoTime();
+        List<Integer> wanted = new ArrayList<>(job.size());
+        for (int c : job) {
+            Pending[] dropped = new Pending[1];
+            inflight.computeIfPresent(c, (k, pending) -> {
+                if (pending.waitedUntil - now < 0) {
+                    dropped[0] = pending;
+                    return null;
+                }
+                return pending;
+            });
+            if (dropped[0] != null) {
+                dropped[0].completeExceptionally(new ChunkUnavailableException(layer, index.chunkCompressedOffset(c),
+                        "no reader waits for it any more", null));
+            } else {
+                wanted.add(c);
+            }
+        }
+        return wanted;
+    }
+
+    /** A chunk being fetched, and until when its latest reader waits for it. */
+    private static final class Pending extends CompletableFuture<byte[]> {
+        /** A {@link System#nanoTime()} deadline; changed only inside {@code inflight}'s compute for the chunk. */
+        private volatile long waitedUntil;
+
+        Pending(long waitedUntil) {
+            this.waitedUntil = waitedUntil;
+        }
+
+        void waitedFor(long deadline) {
+            if (deadline - waitedUntil > 0) {
+                waitedUntil = deadline;
+            }
         }
     }
 
@@ -424,7 +489,7 @@ public final class ChunkFetcher implements AutoCloseable {
         byte[][] toDisk = keepInMemory ? new byte[job.size()][] : null;
         for (int i = 0; i < job.size(); i++) {
             int c = job.get(i);
-            CompletableFuture<byte[]> f = inflight.get(c);
+            Pending f = inflight.get(c);
             try {
                 ByteRange r = runs.ranges().get(runs.rangeOf(index.chunkCompressedOffset(c)));
                 byte[] chunk = verifiedOrRefetched(c, data.get(runs.rangeOf(index.chunkCompressedOffset(c))), r);
@@ -471,7 +536,7 @@ public final class ChunkFetcher implements AutoCloseable {
 
     private void fail(List<Integer> job, IOException e) {
         for (int c : job) {
-            CompletableFuture<byte[]> f = inflight.remove(c);
+            Pending f = inflight.remove(c);
             if (f != null) {
                 f.completeExceptionally(e);
             }

@@ -214,6 +214,25 @@ class ChunkFetcherTest {
     }
 
     @Test
+    void jobsWhoseReadersAllGaveUpAreDroppedWhenTheRegistryIsBackNotFetchedBeforeNewReads() throws Exception {
+        open(new FetchOptions(Duration.ofMillis(200), 0, 0, 1)); // one fetch thread: the others queue behind it
+        int stuck = chunkOf("f00");
+        blob.release = new CountDownLatch(1); // the registry stalls
+        assertThrows(ChunkUnavailableException.class, () -> fetcher.chunks(stuck, stuck));
+        for (int i = 10; i < 20; i++) {
+            int c = chunkOf(String.format("f%02d", i));
+            assertThrows(ChunkUnavailableException.class, () -> fetcher.chunks(c, c), "queued behind the stall");
+        }
+        blob.release.countDown(); // and answers again
+        awaitPresent(stuck);
+        int fresh = chunkOf("f30");
+        assertArrayEquals(content("f30"), fetcher.chunks(fresh, fresh)[0]);
+        assertEquals(2, blob.requests.get(), "the stalled request and the new read's; none for the ten given up");
+        int again = chunkOf("f15");
+        assertArrayEquals(content("f15"), fetcher.chunks(again, again)[0], "a dropped chunk is fetched when read");
+    }
+
+    @Test
     void aFailedFetchIsRetriedByTheNextRead() throws IOException {
         open(FetchOptions.defaults());
         int c = chunkOf("f07");
