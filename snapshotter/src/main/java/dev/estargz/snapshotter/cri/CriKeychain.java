@@ -13,8 +13,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code [cri_keychain]}: when {@code enable_keychain} is set, a {@link CriImageProxy} to {@code image_service_path}
- * served on the daemon's socket (as the reference) or on {@code listen_path} when that is set, and the
- * {@link CriCredentials} it records for the registry client. Off, it serves nothing and knows no credentials.
+ * and the {@link CriCredentials} it records for the registry client, in the process that reads the layers. Served on
+ * the daemon's socket (as the reference) or on {@code listen_path} when that is set; with the fuse manager on, the
+ * manager reads the layers, so it serves {@code listen_path} itself. Off, it serves nothing and knows no credentials.
  */
 public final class CriKeychain implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CriKeychain.class);
@@ -30,7 +31,7 @@ public final class CriKeychain implements AutoCloseable {
         this.credentials = credentials;
     }
 
-    /** The keychain of {@code config}; nothing runs until {@link #start}. */
+    /** The keychain of {@code config}; nothing runs until {@link #startInDaemon} or {@link #startInFuseManager}. */
     public static CriKeychain of(CriKeychainConfig config) {
         return new CriKeychain(config, config.enableKeychain() ? new CriCredentials() : null);
     }
@@ -41,36 +42,52 @@ public final class CriKeychain implements AutoCloseable {
     }
 
     /**
-     * Connects to the backend CRI and, with {@code listen_path}, serves there.
+     * The daemon's part: serves on {@code listen_path}, or on the daemon's socket through {@link #onDaemonSocket},
+     * unless the fuse manager reads the layers and {@code listen_path} is set (the manager serves it then).
      *
-     * @param daemonSocket the daemon's {@code -address}, where the service is served without {@code listen_path}
-     * @param fuseManager  the fuse manager serves the layers: it reads the registry in its own process, where
-     *                     these credentials are not
+     * @param daemonSocket the daemon's {@code -address}
+     * @param fuseManager  {@code [fuse_manager] enable}
      */
-    public void start(Path daemonSocket, boolean fuseManager) throws IOException {
+    public void startInDaemon(Path daemonSocket, boolean fuseManager) throws IOException {
         if (credentials == null) {
             return;
         }
+        if (fuseManager && !config.listenPath().isEmpty()) {
+            LOG.info("CRI image service on {} is served by the fuse manager, which reads the layers",
+                    config.listenPath());
+            return;
+        }
+        serve(config.listenPath().isEmpty() ? daemonSocket : Path.of(config.listenPath()));
+        if (fuseManager) {
+            LOG.warn("[cri_keychain] without listen_path and with [fuse_manager] enable = true: the fuse manager "
+                    + "reads the layers with the docker config only, so private images pulled through CRI fall back "
+                    + "to a full pull; set [cri_keychain] listen_path (kubelet's endpoint then) to have the manager "
+                    + "serve it");
+        }
+    }
+
+    /** The fuse manager's part: serves on {@code listen_path} when set (else the daemon serves, see above). */
+    public void startInFuseManager() throws IOException {
+        if (credentials != null && !config.listenPath().isEmpty()) {
+            serve(Path.of(config.listenPath()));
+        }
+    }
+
+    private void serve(Path socket) throws IOException {
         Path backend = Path.of(config.imageServicePath().isEmpty() ? DEFAULT_IMAGE_SERVICE
                 : config.imageServicePath());
         proxy = CriImageProxy.connect(backend, credentials);
-        Path served = daemonSocket;
         if (!config.listenPath().isEmpty()) {
-            served = Path.of(config.listenPath());
             try {
-                ownSocket = UnixSocketServer.start(served, proxy.services());
+                ownSocket = UnixSocketServer.start(socket, proxy.services());
             } catch (IOException e) {
                 proxy.close();
+                proxy = null;
                 throw new IOException("[cri_keychain] listen_path: " + e.getMessage(), e);
             }
         }
-        LOG.info("CRI image service on {} (kubelet: --image-service-endpoint=unix://{}), passed on to {}", served,
-                served, backend);
-        if (fuseManager) {
-            LOG.warn("[cri_keychain] with [fuse_manager] enable = true: the fuse manager reads the layers with the "
-                    + "docker config only, so private images pulled through CRI fall back to a full pull; set "
-                    + "[fuse_manager] enable = false to read them with the PullImage credentials");
-        }
+        LOG.info("CRI image service on {} (kubelet: --image-service-endpoint=unix://{}), passed on to {}", socket,
+                socket, backend);
     }
 
     /** {@code snapshots} plus, when on and without {@code listen_path}, the CRI image service: the daemon's socket. */

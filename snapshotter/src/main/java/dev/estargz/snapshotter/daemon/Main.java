@@ -130,7 +130,7 @@ public final class Main implements Callable<Integer> {
         OverlaySnapshotter snapshotter = OverlaySnapshotter.open(root.resolve("snapshotter"), remote, events);
         UnixSocketServer server;
         try {
-            cri.start(address, cfg.fuseManager().enable());
+            cri.startInDaemon(address, cfg.fuseManager().enable());
             server = UnixSocketServer.start(address, cri.onDaemonSocket(new SnapshotsService(snapshotter)
                     .bindService()));
         } catch (IOException e) {

@@ -6,6 +6,7 @@ import dev.estargz.snapshotter.runtime.IdleHeapTrim;
 import dev.estargz.snapshotter.config.ConfigException;
 import dev.estargz.snapshotter.config.ConfigLoader;
 import dev.estargz.snapshotter.config.DaemonConfig;
+import dev.estargz.snapshotter.cri.CriKeychain;
 import dev.estargz.snapshotter.daemon.SdNotify;
 import dev.estargz.snapshotter.daemon.StargzFsMetrics;
 import dev.estargz.snapshotter.remote.stargz.LayerEvents;
@@ -100,9 +101,12 @@ public final class Main implements Callable<Integer> {
         boolean metricsOn = !cfg.noPrometheus() && !cfg.fuseManager().metricsAddress().isEmpty();
         StargzFsMetrics fsMetrics = metricsOn ? new StargzFsMetrics(registry) : null;
         StargzLayerMounter layers;
+        // the PullImage credentials belong where the layers are read: here
+        CriKeychain cri = CriKeychain.of(cfg.criKeychain());
         try {
             // removes dead FUSE mounts left by a killed manager (or a daemon serving in-process) first
-            layers = StargzLayerMounter.open(cfg, root, fsMetrics == null ? LayerEvents.NONE : fsMetrics);
+            layers = StargzLayerMounter.open(cfg, root, fsMetrics == null ? LayerEvents.NONE : fsMetrics,
+                    cri.credentials());
         } catch (IOException e) {
             LOG.error("failed to open the layer cache under {}: {}", root.resolve("stargz"), e.getMessage());
             return 1;
@@ -120,6 +124,14 @@ public final class Main implements Callable<Integer> {
             LOG.error("failed to listen on {}: {}", address, e.toString());
             return 1;
         }
+        try {
+            cri.startInFuseManager();
+        } catch (IOException e) {
+            server.close();
+            layers.close();
+            LOG.error("failed to serve the CRI image service: {}", e.getMessage());
+            return 1;
+        }
         SdNotify notify = new SdNotify(System.getenv("NOTIFY_SOCKET"));
         CountDownLatch stopped = new CountDownLatch(1);
         HTTPServer metricsServer = metrics;
@@ -127,6 +139,7 @@ public final class Main implements Callable<Integer> {
             LOG.info("shutting down: unmounting the {} layers served", layers.mountpoints().size());
             notify.send("STOPPING=1");
             server.close();
+            cri.close();
             layers.close();
             if (metricsServer != null) {
                 metricsServer.close();

@@ -92,7 +92,7 @@ class CriKeychainTest {
                 List.of(v1, renamed(v1, "runtime.v1alpha2.ImageService")));
         listen = dir.resolve("cri/keychain.sock");
         keychain = CriKeychain.of(new CriKeychainConfig(true, backend.socket().toString(), listen.toString()));
-        keychain.start(dir.resolve("daemon.sock"), false);
+        keychain.startInDaemon(dir.resolve("daemon.sock"), false);
         group = new EpollEventLoopGroup(1);
         channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(listen.toString())).eventLoopGroup(group)
                 .channelType(EpollDomainSocketChannel.class).usePlaintext().build();
