@@ -420,8 +420,8 @@ public final class ChunkFetcher implements AutoCloseable {
     /**
      * The chunks of a job taken off the queue that a reader still waits for. While the registry stalls or fails,
      * readers keep coming and give up with EIO at the timeout, and their jobs queue up behind the slow ones:
-     * fetching those when the registry is back would only hold up the reads that come then (RegistryFaultReadsTest:
-     * up to 11 % of the reads in the second after a fault ended failed so). The rest are dropped from
+     * fetching those when the registry is back would only hold up the reads that come then (ChunkFetcherTest:
+     * ten given-up jobs fetched before a fresh read). The rest are dropped from
      * {@link #inflight}, so that the next reader of such a chunk claims it anew.
      */
     private List<Integer> stillWanted(List<Integer> job) {
