@@ -60,7 +60,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Random reads through the chunk-fetch path of an opened layer (in process: the kernel mount adds nothing here)
  * while an HTTP fault proxy between it and a real registry breaks the blob's range reads, one fault kind at a
- * time: per kind {@value #READS} reads while the fault is on and {@value #READS} after it stops, each compared
+ * time: per kind {@value #READS} reads while the fault is on and {@value #READS_AFTER} after it stops, each compared
  * with the file's bytes and timed. Wrong bytes: none. Reads waiting past {@code fetching_timeout} (plus
  * {@link #MARGIN}): none. Reads after the fault stops: all succeed. The counts are printed as a table
  * (bench/README.md, "Registry faults").
@@ -68,6 +68,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class RegistryFaultReadsTest {
     static final int READS = 1000;
+    static final int READS_AFTER = 500;
     /** Readers while the fault is on: many, so that reads the fault holds to the timeout do not queue up. */
     private static final int READERS = 128;
     /** Readers after it: few, so that the reads measure the fault's after-effects, not an overloaded machine. */
@@ -214,15 +215,16 @@ class RegistryFaultReadsTest {
                 case EXPIRING_REDIRECT -> cdn.inject(during, new Fault.Status(403, Headers.of()), Integer.MAX_VALUE);
             }
             on.set(true);
-            Phase faulty = readAtRandom(layer.fileSystem(), new Random(kind.ordinal()), READERS);
+            Phase faulty = readAtRandom(layer.fileSystem(), new Random(kind.ordinal()), READS, READERS);
             on.set(false);
             tokens.issueExpiredTokens(0);
             // A request sent while the fault was on ends within the client's request timeout, and the reads that
             // joined it share its fate; reads after that must all succeed.
             Thread.sleep(REQUEST_TIMEOUT.toMillis());
-            Phase after = readAtRandom(layer.fileSystem(), new Random(100 + kind.ordinal()), READERS_AFTER);
+            Phase after = readAtRandom(layer.fileSystem(), new Random(100 + kind.ordinal()), READS_AFTER,
+                    READERS_AFTER);
             Counts counts = new Counts(kind, READS, faulty.wrong.get(), faulty.late.get(), faulty.eio.get(),
-                    faulty.ok.get(), READS, after.wrong.get(), after.late.get(), after.ok.get(),
+                    faulty.ok.get(), READS_AFTER, after.wrong.get(), after.late.get(), after.ok.get(),
                     Math.max(faulty.slowestNanos.get(), after.slowestNanos.get()) / 1_000_000);
             RESULTS.add(counts);
             System.out.println(counts);
@@ -231,12 +233,12 @@ class RegistryFaultReadsTest {
             assertEquals(List.of(), faulty.other, "only EIO while the fault is on");
             assertEquals(List.of(), after.other, "no error but EIO after it");
             assertTrue(faulty.eio.get() > 0, "the fault was felt: " + counts);
-            assertEquals(READS, after.ok.get(), "every read after the fault stops succeeds: " + counts
+            assertEquals(READS_AFTER, after.ok.get(), "every read after the fault stops succeeds: " + counts
                     + ", first error " + after.firstEio.get());
         }
     }
 
-    /** The outcome of {@value #READS} reads. */
+    /** The outcome of a phase's reads. */
     private static final class Phase {
         final AtomicInteger ok = new AtomicInteger();
         final AtomicInteger wrong = new AtomicInteger();
@@ -247,8 +249,8 @@ class RegistryFaultReadsTest {
         final List<String> other = new java.util.concurrent.CopyOnWriteArrayList<>();
     }
 
-    /** {@value #READS} reads of random files at random offsets and lengths, by {@code threads} threads. */
-    private static Phase readAtRandom(LayerFileSystem fs, Random random, int threads) throws Exception {
+    /** {@code reads} reads of random files at random offsets and lengths, by {@code threads} threads. */
+    private static Phase readAtRandom(LayerFileSystem fs, Random random, int reads, int threads) throws Exception {
         List<String> names = new ArrayList<>(FILES.keySet());
         Map<String, Integer> nodes = new ConcurrentHashMap<>();
         for (String n : names) {
@@ -259,7 +261,7 @@ class RegistryFaultReadsTest {
         ExecutorService readers = Executors.newFixedThreadPool(threads, run -> new Thread(run, "fault-reader"));
         try {
             List<Future<?>> done = new ArrayList<>();
-            for (int i = 0; i < READS; i++) {
+            for (int i = 0; i < reads; i++) {
                 String name = names.get(random.nextInt(names.size()));
                 byte[] want = FILES.get(name);
                 long offset = random.nextInt(want.length);
@@ -304,7 +306,7 @@ class RegistryFaultReadsTest {
 
     private static void printTable() {
         StringBuilder sb = new StringBuilder("\nRegistry faults: ").append(READS).append(" random reads with the fault on, ")
-                .append(READS).append(" after it stops; fetch timeout ").append(FETCH_TIMEOUT.toMillis())
+                .append(READS_AFTER).append(" after it stops; fetch timeout ").append(FETCH_TIMEOUT.toMillis())
                 .append(" ms (late = over ").append(FETCH_TIMEOUT.plus(MARGIN).toMillis()).append(" ms)\n");
         sb.append(String.format("| %-19s | %5s | %4s | %4s | %5s | %5s | %9s | %9s | %8s |%n", "fault", "wrong",
                 "late", "EIO", "ok on", "ok after", "wrong aft", "late aft", "slowest"));

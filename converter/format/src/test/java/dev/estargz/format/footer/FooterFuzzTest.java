@@ -19,7 +19,7 @@ class FooterFuzzTest {
 
     @MethodSource("footers")
     @DictionaryEntries({"STARGZ", "STARGZEXTERNALTOC", "GnUlInUx", "GNUlInUx", "SG"})
-    @FuzzTest(maxDuration = "2s")
+    @FuzzTest(maxDuration = "1s")
     void aTailIsAFooterOrRefused(byte[] tail) {
         Footer f;
         try {

@@ -32,7 +32,7 @@ class LayerBlobFuzzTest {
 
     @MethodSource("dev.estargz.format.reader.FuzzedLayers#blobs")
     @DictionaryEntries({"STARGZ", "GnUlInUx", "GNUlInUx", "\"version\":1", "\"entries\":"})
-    @FuzzTest(maxDuration = "3s")
+    @FuzzTest(maxDuration = "2s")
     void aBlobIsALayerOrRefused(byte[] blob) throws IOException {
         long started = System.nanoTime();
         LayerInvariants.openAndCheck(new Blobs.CountingSource(blob));

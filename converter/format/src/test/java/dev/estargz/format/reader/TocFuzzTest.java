@@ -44,7 +44,7 @@ class TocFuzzTest {
             "\"offset\":", "\"innerOffset\":", "\"chunkOffset\":", "\"chunkSize\":", "\"digest\":",
             "\"chunkDigest\":", "\"xattrs\":", "\"mode\":", "\"uid\":", "\"userName\":", "\"sha256:", "../", "./",
             "null", "-1", "9223372036854775807"})
-    @FuzzTest(maxDuration = "6s")
+    @FuzzTest(maxDuration = "5s")
     void aTocIsALayerOrRefused(byte[] json) throws IOException {
         long started = System.nanoTime();
         Toc toc = null;
