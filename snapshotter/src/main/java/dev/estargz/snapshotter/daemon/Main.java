@@ -10,6 +10,7 @@ import dev.estargz.snapshotter.config.LoadedConfig;
 import dev.estargz.snapshotter.cri.CriKeychain;
 import dev.estargz.snapshotter.fusemanager.DetachedLayerMounter;
 import dev.estargz.snapshotter.grpc.SnapshotsService;
+import dev.estargz.snapshotter.grpc.SnapshotsWarmUp;
 import dev.estargz.snapshotter.grpc.UnixSocketServer;
 import dev.estargz.snapshotter.remote.RemoteLayerMounter;
 import dev.estargz.snapshotter.remote.stargz.LayerEvents;
@@ -93,6 +94,7 @@ public final class Main implements Callable<Integer> {
         RemoteSnapshotEvents events = cfg.noPrometheus() ? RemoteSnapshotEvents.NONE : new SnapshotterMetrics(registry);
         RemoteLayerMounter remote;
         AutoCloseable remoteCloser;
+        Path scratch = root.resolve("stargz").resolve("tmp");
         CriKeychain cri = CriKeychain.of(cfg.criKeychain());
         Path managerAddress = cfg.fuseManager().addressFor(root, DEFAULT_ROOT);
         if (cfg.fuseManager().enable()) {
@@ -102,6 +104,7 @@ public final class Main implements Callable<Integer> {
                         managerAddress, config, root, logLevel, cfg.prefetchTimeoutSec());
                 remote = detached;
                 remoteCloser = detached;
+                startInBackground(() -> SnapshotsWarmUp.run(scratch, detached::ping));
             } catch (IOException e) {
                 LOG.error("failed to reach or start the fuse manager at {}: {}", managerAddress,
                         e.getMessage());
@@ -122,8 +125,10 @@ public final class Main implements Callable<Integer> {
                 fsMetrics.watch(registry, () -> inProcess);
             }
             remote = inProcess;
-            WarmUp.startInBackground(root.resolve("stargz").resolve("tmp"), StargzSettings.fsOptions(cfg),
-                IdleHeapTrim::collectTight);
+            WarmUp.startInBackground(scratch, StargzSettings.fsOptions(cfg), () -> {
+                SnapshotsWarmUp.run(scratch, () -> { });
+                IdleHeapTrim.collectTight();
+            });
             // unmounts every lazily served layer; snapshots, saved TOCs and the chunk cache stay for the next start
             remoteCloser = inProcess;
         }
@@ -168,6 +173,17 @@ public final class Main implements Callable<Integer> {
         IdleHeapTrim.start(5_000);
         stopped.await();
         return 0;
+    }
+
+    /** Runs {@code warmUp} on a daemon thread of low priority, then gives back the heap it took. */
+    private static void startInBackground(Runnable warmUp) {
+        Thread t = new Thread(() -> {
+            warmUp.run();
+            IdleHeapTrim.collectTight();
+        }, "estargz-snapshots-warm-up");
+        t.setDaemon(true);
+        t.setPriority(Thread.MIN_PRIORITY);
+        t.start();
     }
 
     private static void closeQuietly(AutoCloseable c) {

@@ -202,6 +202,15 @@ public final class DetachedLayerMounter implements RemoteLayerMounter, AutoClose
         }
     }
 
+    /**
+     * One round trip to the manager that changes nothing (it lists what it serves), once it has started; the
+     * snapshot warm-up's stand-in check, so that the daemon's side of every real check runs compiled code.
+     */
+    public void ping() throws IOException {
+        awaitStart();
+        exchange(new Wire.Request(Wire.LIST, null, null), HELLO_TIMEOUT);
+    }
+
     /** The pid of the manager last talked to. */
     public long managerPid() {
         Wire.Reply m = manager;
