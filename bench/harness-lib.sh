@@ -139,7 +139,9 @@ stop_detached() {
 REF_DAEMON=${REF_DAEMON:-/opt/stargz-ref/bin/containerd-stargz-grpc}
 ref_daemon_present() { [ -x "$REF_DAEMON" ]; }
 # warmed_up LOG...: a daemon or fuse manager logged the end of its warm-up mount (fuse-fs WarmUp) in one of LOG...
-warmed_up() { grep -qs 'warm-up took\|warm-up skipped' "$@"; }
+warmed_up() { grep -qs '"warm-up took\|"warm-up skipped' "$@"; }
+# snapshots_warmed_up LOG: our daemon logged the end of its warm-up of containerd's calls (SnapshotsWarmUp)
+snapshots_warmed_up() { grep -qs 'snapshot warm-up took\|snapshot warm-up skipped' "$1"; }
 # train_class_archive JARS: one start and stop of our daemon from JARS, which leaves the class-data archive
 # bin/estargz-snapshotter writes at a daemon's first stop; measured starts are then those of an installed node.
 train_class_archive() {
@@ -151,7 +153,7 @@ train_class_archive() {
     local p=$!
     for _ in $(seq 500); do [ -S "$t/s.sock" ] && break; sleep 0.02; done
     # the warm-up layer's classes too (in-process mode: the daemon serves the warm-up mount itself)
-    for _ in $(seq 1000); do warmed_up "$t/log" && break; sleep 0.02; done
+    for _ in $(seq 1000); do warmed_up "$t/log" && snapshots_warmed_up "$t/log" && break; sleep 0.02; done
     kill "$p"; wait "$p" 2>/dev/null || true
 }
 
@@ -184,15 +186,15 @@ start_daemon() {
 }
 
 # await_node_ready DIR: for our daemon, also waits (up to 20 s) for the fuse manager it starts in the background
-# to have served its warm-up mount, as it has on a node long before the first pull; nothing to wait for with the
-# reference, whose FUSE server is the daemon.
+# to have served its warm-up mount, and for the daemon's warm-up of containerd's calls, as they have on a node long
+# before the first pull; nothing to wait for with the reference, whose FUSE server is the daemon.
 await_node_ready() {
     # the manager's log, or the daemon's own when it serves FUSE in-process ([fuse_manager] enable = false)
     for _ in $(seq 1000); do
-        warmed_up "$daemon_root/stargz-fuse-manager.log" "$1/stargz.log" && return 0
+        warmed_up "$daemon_root/stargz-fuse-manager.log" "$1/stargz.log" && snapshots_warmed_up "$1/stargz.log" && return 0
         sleep 0.02
     done
-    echo "warning: the fuse manager has not finished its warm-up after 20 s" >&2
+    echo "warning: the daemon and its fuse manager have not finished their warm-ups after 20 s" >&2
 }
 
 # stop_daemon DIR: SIGTERM the daemon, then the fuse-manager it left serving DIR (which unmounts the layers).

@@ -52,7 +52,7 @@ public final class SnapshotsWarmUp {
         long t0 = System.nanoTime();
         try {
             runOrThrow(scratchParent, check);
-            LOG.debug("snapshot warm-up took {} ms", (System.nanoTime() - t0) / 1_000_000);
+            LOG.info("snapshot warm-up took {} ms", (System.nanoTime() - t0) / 1_000_000);
         } catch (IOException | RuntimeException e) {
             LOG.info("snapshot warm-up skipped ({}); the first pull's snapshot calls will be slower", e.toString());
         }
@@ -61,7 +61,7 @@ public final class SnapshotsWarmUp {
     static void runOrThrow(Path scratchParent, Check check) throws IOException {
         Files.createDirectories(scratchParent);
         Path dir = Files.createTempDirectory(scratchParent, "snapshots-warm-up-");
-        try (OverlaySnapshotter snapshotter = OverlaySnapshotter.open(dir, new StandIn(check),
+        try (OverlaySnapshotter snapshotter = OverlaySnapshotter.openScratch(dir, new StandIn(check),
                 RemoteSnapshotEvents.NONE)) {
             SnapshotsService service = new SnapshotsService(snapshotter);
             for (int i = 0; i < ROUNDS; i++) {

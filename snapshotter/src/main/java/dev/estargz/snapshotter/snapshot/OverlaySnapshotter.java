@@ -61,8 +61,18 @@ public final class OverlaySnapshotter implements AutoCloseable {
      * A remote snapshot that cannot be restored is logged and counted, never fatal.
      */
     public static OverlaySnapshotter open(Path root, RemoteLayerMounter remote, RemoteSnapshotEvents events) {
-        SnapshotDirectories dirs = new SnapshotDirectories(root);
-        MetadataStore store = MetadataStore.open(dirs.metadataFile());
+        return open(new SnapshotDirectories(root), remote, events, true);
+    }
+
+    /** As {@link #open}, for scratch work: its metadata is not synced to disk and does not survive a crash. */
+    public static OverlaySnapshotter openScratch(Path root, RemoteLayerMounter remote, RemoteSnapshotEvents events) {
+        return open(new SnapshotDirectories(root), remote, events, false);
+    }
+
+    private static OverlaySnapshotter open(SnapshotDirectories dirs, RemoteLayerMounter remote,
+            RemoteSnapshotEvents events, boolean durable) {
+        MetadataStore store = durable ? MetadataStore.open(dirs.metadataFile())
+                : MetadataStore.openScratch(dirs.metadataFile());
         OverlaySnapshotter s = new OverlaySnapshotter(dirs, store, new OverlayMounts(dirs, OverlayOptions.detect()),
                 remote, events);
         s.cleanup();

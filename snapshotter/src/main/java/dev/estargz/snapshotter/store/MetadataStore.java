@@ -35,15 +35,27 @@ public final class MetadataStore implements AutoCloseable {
 
     /** Opens (creating if needed) the database at {@code file}. */
     public static MetadataStore open(Path file) {
-        return open(file, Clock.systemUTC());
+        return open(file, Clock.systemUTC(), true);
+    }
+
+    /**
+     * A database that need not survive a crash (nothing is synced to disk): scratch work such as the daemon's
+     * warm-up, whose fsyncs would otherwise compete with a real pull's for the disk.
+     */
+    public static MetadataStore openScratch(Path file) {
+        return open(file, Clock.systemUTC(), false);
     }
 
     static MetadataStore open(Path file, Clock clock) {
+        return open(file, clock, true);
+    }
+
+    private static MetadataStore open(Path file, Clock clock, boolean durable) {
         try {
             Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
             try (Statement s = c.createStatement()) {
                 s.execute("PRAGMA journal_mode=WAL");
-                s.execute("PRAGMA synchronous=FULL");
+                s.execute(durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=OFF");
                 s.execute("PRAGMA foreign_keys=ON");
                 s.execute("PRAGMA busy_timeout=10000");
             }
