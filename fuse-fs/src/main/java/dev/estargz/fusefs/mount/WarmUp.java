@@ -8,6 +8,8 @@ import dev.estargz.format.writer.ConvertResult;
 import dev.estargz.format.writer.EStargzConverter;
 import dev.estargz.fusefs.cache.CacheOptions;
 import dev.estargz.fusefs.cache.ChunkCache;
+import dev.estargz.fusefs.fuse.FuseMount;
+import dev.estargz.fusefs.fuse.MountTable;
 import dev.estargz.fusefs.index.LayerIndex;
 import dev.estargz.registry.ByteRange;
 import dev.estargz.registry.Digest;
@@ -47,6 +49,8 @@ public final class WarmUp {
     private static final int DIRS_PER_PACKAGE = 6;
     private static final int FILES_PER_DIR = 50;
     private static final int OPEN_PASSES = 2;
+    /** Scratch directories are {@code warm-up-<pid>-<random>}, so that a later start finds those of dead runs. */
+    private static final String DIR_PREFIX = "warm-up-";
     /** Suffix read of a resolve: the footer and the end of the TOC, as the snapshotter's. */
     private static final int TAIL_LENGTH = ReaderOptions.DEFAULT_TAIL_SIZE + Footers.MAX_SIZE;
     private static final int RANGE_READS = 100;
@@ -88,7 +92,8 @@ public final class WarmUp {
         Path dir = null;
         try {
             Files.createDirectories(scratchParent);
-            dir = Files.createTempDirectory(scratchParent, "warm-up-");
+            removeLeftovers(scratchParent);
+            dir = Files.createTempDirectory(scratchParent, DIR_PREFIX + ProcessHandle.current().pid() + "-");
             Path tar = dir.resolve("layer.tar");
             writeTar(tar);
             Path blob = dir.resolve("layer.esgz");
@@ -112,13 +117,7 @@ public final class WarmUp {
                         TAIL_LENGTH).blob();
                 try (MountedLayer layer = mounter.mount(new LayerSource(remote, converted.blobDigest(),
                         converted.tocDigest()), mnt)) {
-                    try (Stream<Path> list = Files.list(mnt.resolve("etc"))) {
-                        list.forEach(p -> p.getFileName());
-                    }
-                    if (!java.util.Arrays.equals(Files.readAllBytes(mnt.resolve("etc/warm-up")), CONTENT)) {
-                        throw new IOException("the warm-up layer read back wrong bytes");
-                    }
-                    Files.readSymbolicLink(mnt.resolve("etc/link"));
+                    readThroughTheMount(mnt);
                 }
                 // as many range reads as a container's start makes, spread over the blob
                 long span = remote.size() - 4096;
@@ -131,6 +130,61 @@ public final class WarmUp {
             if (dir != null) {
                 deleteQuietly(dir);
             }
+        }
+    }
+
+    /**
+     * The scratch directories of warm-ups whose process was killed ({@code warm-up-<pid>-*}, the pid gone): their
+     * mounts are unmounted (the server is gone) and the directories deleted. Those of running warm-ups stay.
+     */
+    private static void removeLeftovers(Path scratchParent) throws IOException {
+        FuseMount.removeStaleMounts(scratchParent);
+        try (Stream<Path> dirs = Files.list(scratchParent)) {
+            for (Path d : dirs.toList()) {
+                String name = d.getFileName().toString();
+                if (!name.startsWith(DIR_PREFIX)) {
+                    continue;
+                }
+                String pid = name.substring(DIR_PREFIX.length()).split("-", 2)[0];
+                try {
+                    if (ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false)) {
+                        continue;
+                    }
+                } catch (NumberFormatException e) {
+                    // an older release's directory (warm-up-<random>): its process is gone too
+                }
+                if (!MountTable.read().stream().anyMatch(m -> m.mountPoint().startsWith(d.toAbsolutePath()))) {
+                    deleteQuietly(d);
+                }
+            }
+        }
+    }
+
+    /**
+     * Lists, reads and follows a link on the mount from a child process, never from this one: a process killed while
+     * one of its own threads has a file open on a FUSE mount it serves never exits (closing that file at exit sends
+     * FUSE a flush no thread is left to answer; seen as a {@code kill -9} daemon stuck in {@code fuse_flush}, its
+     * socket still open, and containerd's calls to it hanging). The child's file dies with the connection instead.
+     */
+    private static void readThroughTheMount(Path mnt) throws IOException {
+        Process p = new ProcessBuilder("sh", "-c", "ls etc > /dev/null && readlink etc/link > /dev/null && cat etc/warm-up")
+                .directory(mnt.toFile()).redirectErrorStream(true).start();
+        byte[] out;
+        try (var in = p.getInputStream()) {
+            out = in.readNBytes(CONTENT.length + 1);
+        }
+        try {
+            if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("reading the warm-up mount took over 20 s");
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while reading the warm-up mount");
+        }
+        if (p.exitValue() != 0 || !java.util.Arrays.equals(out, CONTENT)) {
+            throw new IOException("the warm-up layer read back wrong bytes (exit " + p.exitValue() + ")");
         }
     }
 

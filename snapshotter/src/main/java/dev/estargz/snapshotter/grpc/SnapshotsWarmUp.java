@@ -34,6 +34,7 @@ import org.slf4j.LoggerFactory;
 public final class SnapshotsWarmUp {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotsWarmUp.class);
     private static final int ROUNDS = 60;
+    private static final String DIR_PREFIX = "snapshots-warm-up-";
 
     /** What the stand-in remote layer's check does. */
     @FunctionalInterface
@@ -60,7 +61,8 @@ public final class SnapshotsWarmUp {
 
     static void runOrThrow(Path scratchParent, Check check) throws IOException {
         Files.createDirectories(scratchParent);
-        Path dir = Files.createTempDirectory(scratchParent, "snapshots-warm-up-");
+        removeLeftovers(scratchParent);
+        Path dir = Files.createTempDirectory(scratchParent, DIR_PREFIX + ProcessHandle.current().pid() + "-");
         try (OverlaySnapshotter snapshotter = OverlaySnapshotter.openScratch(dir, new StandIn(check),
                 RemoteSnapshotEvents.NONE)) {
             SnapshotsService service = new SnapshotsService(snapshotter);
@@ -158,6 +160,23 @@ public final class SnapshotsWarmUp {
 
         @Override
         public void unmount(Path mountpoint) {
+        }
+    }
+
+    /** Deletes the scratch directories ({@code snapshots-warm-up-<pid>-*}) of warm-ups whose process is gone. */
+    private static void removeLeftovers(Path scratchParent) throws IOException {
+        try (Stream<Path> dirs = Files.list(scratchParent)) {
+            for (Path d : dirs.toList()) {
+                String name = d.getFileName().toString();
+                if (name.startsWith(DIR_PREFIX)) {
+                    String pid = name.substring(DIR_PREFIX.length()).split("-", 2)[0];
+                    if (!ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false)) {
+                        deleteTree(d);
+                    }
+                }
+            }
+        } catch (NumberFormatException e) {
+            LOG.debug("a scratch directory not named by a pid in {}: {}", scratchParent, e.toString());
         }
     }
 

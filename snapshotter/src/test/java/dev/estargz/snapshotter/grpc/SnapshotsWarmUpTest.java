@@ -35,6 +35,19 @@ class SnapshotsWarmUpTest {
     }
 
     @Test
+    void removesTheScratchOfAWarmUpWhoseProcessIsGone() throws IOException {
+        Path scratch = tmp.resolve("scratch");
+        Path dead = Files.createDirectories(scratch.resolve("snapshots-warm-up-" + Integer.MAX_VALUE + "-1"));
+        Files.writeString(dead.resolve("metadata.db"), "left by a killed daemon");
+        Path live = Files.createDirectories(scratch.resolve("snapshots-warm-up-" + ProcessHandle.current().pid()
+                + "-2"));
+        SnapshotsWarmUp.runOrThrow(scratch, () -> { });
+        try (Stream<Path> left = Files.list(scratch)) {
+            assertEquals(List.of(live), left.toList());
+        }
+    }
+
+    @Test
     void aFailingCheckStopsItWithTheReason() {
         IOException e = assertThrows(IOException.class, () -> SnapshotsWarmUp.runOrThrow(tmp.resolve("s"), () -> {
             throw new IOException("no fuse manager");
