@@ -15,6 +15,12 @@ public final class ChunkCache {
     /** Disk loads in progress: the kernel asks for one big chunk in many parallel reads, and each would re-read it. */
     private final ConcurrentHashMap<String, CompletableFuture<byte[]>> loading = new ConcurrentHashMap<>();
 
+    /**
+     * Prefetches and background fetches in progress, by chunk, across the fetchers of every layer: a blob mounted
+     * more than once (under different parents), or prefetched ahead while it is mounted, is filled once.
+     */
+    private final ConcurrentHashMap<String, CompletableFuture<Void>> filling = new ConcurrentHashMap<>();
+
     private ChunkCache(MemoryLru memory, DiskStore disk) {
         this.memory = memory;
         this.disk = disk;
@@ -51,6 +57,22 @@ public final class ChunkCache {
             mine.complete(b);
         }
         return b;
+    }
+
+    /**
+     * Claims the filling of a chunk for the caller, who must {@link #releaseFill release} it once the chunk is put
+     * (or failed): null when the caller has it, else the future of the fill another fetcher runs.
+     */
+    public CompletableFuture<Void> claimFill(String sha256Hex) {
+        return filling.putIfAbsent(sha256Hex, new CompletableFuture<>());
+    }
+
+    /** Ends the caller's claim on a chunk's fill; those waiting on it then look in the cache. */
+    public void releaseFill(String sha256Hex) {
+        CompletableFuture<Void> f = filling.remove(sha256Hex);
+        if (f != null) {
+            f.complete(null);
+        }
     }
 
     /** True when the chunk is cached (without reading it). */

@@ -366,35 +366,85 @@ public final class ChunkFetcher implements AutoCloseable {
      * @return the number of compressed bytes fetched
      */
     public long fillRegion(long start, long end, boolean keepInMemory) throws IOException {
-        List<Integer> claimed = new ArrayList<>();
+        Fill fill = new Fill();
         for (int c = 0; c < index.chunkCount(); c++) {
             long off = index.chunkCompressedOffset(c);
-            if (off >= start && off + index.chunkCompressedLength(c) <= end && !isPresent(c)
-                    && inflight.putIfAbsent(c, new Pending(System.nanoTime())) == null) {
-                claimed.add(c);
+            if (off >= start && off + index.chunkCompressedLength(c) <= end) {
+                fill.consider(c);
             }
         }
-        claimed.sort((a, b) -> Long.compare(index.chunkCompressedOffset(a), index.chunkCompressedOffset(b)));
-        return claimed.isEmpty() ? 0 : runJob(claimed, keepInMemory, Long.MAX_VALUE);
+        fill.claimed.sort((a, b) -> Long.compare(index.chunkCompressedOffset(a), index.chunkCompressedOffset(b)));
+        long bytes = fill.run(keepInMemory, Long.MAX_VALUE);
+        // the chunks another layer's fetcher fills: the region counts as fetched once they are in the cache
+        for (int i = 0; i < fill.elsewhere.size(); i++) {
+            try {
+                fill.elsewhereDone.get(i).get(options.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | ExecutionException e) {
+                // not filled in time: readers fetch it on demand
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while another layer fills the region");
+            }
+            int c = fill.elsewhere.get(i);
+            if (cache.contains(index.chunkDigestHex(c))) {
+                markPresent(c);
+            }
+        }
+        return bytes;
     }
 
     /**
-     * Fetches the given chunks (sorted in blob order) that are neither cached nor being fetched, on the caller's
-     * thread, without keeping them in memory. Used by the background fetcher.
+     * Fetches the given chunks (sorted in blob order) that are neither cached nor being fetched (here or by another
+     * layer's fetcher), on the caller's thread, without keeping them in memory. Used by the background fetcher.
      *
      * @return the number of compressed bytes fetched
      */
     public long fillChunks(List<Integer> chunks) throws IOException {
-        List<Integer> claimed = new ArrayList<>();
+        Fill fill = new Fill();
         for (int c : chunks) {
-            if (!isPresent(c) && !cache.contains(index.chunkDigestHex(c))
-                    && inflight.putIfAbsent(c, new Pending(System.nanoTime())) == null) {
+            fill.consider(c);
+        }
+        return fill.run(false, options.mergeGap());
+    }
+
+    /**
+     * The chunks of one prefetch or background batch: those this fetcher fetches (claimed here and in the shared
+     * cache), and those another layer's fetcher is filling at the moment (the same blob mounted twice).
+     */
+    private final class Fill {
+        final List<Integer> claimed = new ArrayList<>();
+        final List<String> owned = new ArrayList<>();
+        final List<Integer> elsewhere = new ArrayList<>();
+        final List<CompletableFuture<Void>> elsewhereDone = new ArrayList<>();
+
+        void consider(int c) {
+            if (isPresent(c)) {
+                return;
+            }
+            String key = index.chunkDigestHex(c);
+            if (cache.contains(key)) {
+                markPresent(c); // another layer's fetcher got it
+                return;
+            }
+            CompletableFuture<Void> other = cache.claimFill(key);
+            if (other != null) {
+                elsewhere.add(c);
+                elsewhereDone.add(other);
+            } else if (inflight.putIfAbsent(c, new Pending(System.nanoTime())) == null) {
                 claimed.add(c);
-            } else if (!isPresent(c) && cache.contains(index.chunkDigestHex(c))) {
-                markPresent(c);
+                owned.add(key);
+            } else {
+                cache.releaseFill(key); // a reader of this layer fetches it already
             }
         }
-        return claimed.isEmpty() ? 0 : runJob(claimed, false, options.mergeGap());
+
+        long run(boolean keepInMemory, long gap) throws IOException {
+            try {
+                return claimed.isEmpty() ? 0 : runJob(claimed, keepInMemory, gap);
+            } finally {
+                owned.forEach(cache::releaseFill);
+            }
+        }
     }
 
     /** Runs a job fetched for readers (kept in memory: they are about to be read), reporting on-demand fetches. */

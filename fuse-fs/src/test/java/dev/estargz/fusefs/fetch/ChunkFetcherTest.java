@@ -233,6 +233,41 @@ class ChunkFetcherTest {
     }
 
     @Test
+    void aRegionAnotherLayersFetcherIsFillingIsFetchedOnceForBoth() throws Exception {
+        // the same blob mounted twice (two layers' fetchers, one cache): the second prefetch waits for the first
+        open(FetchOptions.defaults());
+        ChunkCache shared = ChunkCache.open(CacheOptions.memoryOnly(64 << 20));
+        EStargzReader reader = EStargzReader.open(dev.estargz.registry.FileBlobSource.open(tmp.resolve("l.esgz")));
+        ScriptedBlob first = new ScriptedBlob(blobBytes);
+        ScriptedBlob second = new ScriptedBlob(blobBytes);
+        first.release = new java.util.concurrent.CountDownLatch(1);
+        long end = index.chunkCompressedOffset(chunkOf("zz-next"));
+        try (ChunkFetcher a = new ChunkFetcher("a", first, index, reader.codec(), shared, FetchOptions.defaults(),
+                OnDemandEvents.NONE);
+             ChunkFetcher b = new ChunkFetcher("b", second, index, reader.codec(), shared, FetchOptions.defaults(),
+                OnDemandEvents.NONE)) {
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try {
+                var fa = pool.submit(() -> a.fillRegion(0, end, false));
+                while (first.requests.get() == 0) {
+                    Thread.sleep(1);
+                }
+                var fb = pool.submit(() -> b.fillRegion(0, end, false));
+                Thread.sleep(100); // b has looked at every chunk and waits
+                first.release.countDown();
+                assertTrue(fa.get() > 0);
+                assertEquals(0L, fb.get(), "the second fetcher fetched nothing itself");
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals(0, second.requests.get());
+            int big = chunkOf("zz-big");
+            assertTrue(b.isPresent(big), "the region counts as present for the second fetcher");
+            assertArrayEquals(java.util.Arrays.copyOf(content("zz-big"), index.chunkSize(big)), b.chunks(big, big)[0]);
+        }
+    }
+
+    @Test
     void aFailedFetchIsRetriedByTheNextRead() throws IOException {
         open(FetchOptions.defaults());
         int c = chunkOf("f07");

@@ -215,6 +215,9 @@ public final class StargzLayerMounter implements RemoteLayerMounter, AutoCloseab
             Thread.currentThread().interrupt();
             return;
         }
+        if (isServed(r.digest())) {
+            return; // mounted meanwhile: its own prefetch fetches the region, two fetchers would fetch it twice
+        }
         try (OpenedLayer layer = prefetcher.open(new dev.estargz.fusefs.mount.LayerSource(r.blob(), r.digest(), null))) {
             layer.awaitPrefetch(Duration.ofSeconds(Math.max(1, config.prefetchTimeoutSec()) * 6));
         } catch (IOException e) {
