@@ -22,8 +22,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.slf4j.Logger;
@@ -49,7 +47,7 @@ public final class WarmUp {
     private static final int DIRS_PER_PACKAGE = 6;
     private static final int FILES_PER_DIR = 50;
     private static final int OPEN_PASSES = 2;
-    /** Scratch directories are {@code warm-up-<pid>-<random>}, so that a later start finds those of dead runs. */
+    /** Scratch directories are {@code warm-up-<pid>-<random>} ({@link ScratchDirectories}). */
     private static final String DIR_PREFIX = "warm-up-";
     /** Suffix read of a resolve: the footer and the end of the TOC, as the snapshotter's. */
     private static final int TAIL_LENGTH = ReaderOptions.DEFAULT_TAIL_SIZE + Footers.MAX_SIZE;
@@ -93,7 +91,7 @@ public final class WarmUp {
         try {
             Files.createDirectories(scratchParent);
             removeLeftovers(scratchParent);
-            dir = Files.createTempDirectory(scratchParent, DIR_PREFIX + ProcessHandle.current().pid() + "-");
+            dir = ScratchDirectories.create(scratchParent, DIR_PREFIX);
             Path tar = dir.resolve("layer.tar");
             writeTar(tar);
             Path blob = dir.resolve("layer.esgz");
@@ -128,7 +126,7 @@ public final class WarmUp {
             warmUpChunkDigests();
         } finally {
             if (dir != null) {
-                deleteQuietly(dir);
+                ScratchDirectories.delete(dir);
             }
         }
     }
@@ -139,23 +137,9 @@ public final class WarmUp {
      */
     private static void removeLeftovers(Path scratchParent) throws IOException {
         FuseMount.removeStaleMounts(scratchParent);
-        try (Stream<Path> dirs = Files.list(scratchParent)) {
-            for (Path d : dirs.toList()) {
-                String name = d.getFileName().toString();
-                if (!name.startsWith(DIR_PREFIX)) {
-                    continue;
-                }
-                String pid = name.substring(DIR_PREFIX.length()).split("-", 2)[0];
-                try {
-                    if (ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false)) {
-                        continue;
-                    }
-                } catch (NumberFormatException e) {
-                    // an older release's directory (warm-up-<random>): its process is gone too
-                }
-                if (!MountTable.read().stream().anyMatch(m -> m.mountPoint().startsWith(d.toAbsolutePath()))) {
-                    deleteQuietly(d);
-                }
+        for (Path d : ScratchDirectories.ofDeadProcesses(scratchParent, DIR_PREFIX)) {
+            if (MountTable.read().stream().noneMatch(m -> m.mountPoint().startsWith(d.toAbsolutePath()))) {
+                ScratchDirectories.delete(d);
             }
         }
     }
@@ -278,13 +262,5 @@ public final class WarmUp {
         e.setLinkName(target);
         t.putArchiveEntry(e);
         t.closeArchiveEntry();
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            LOG.debug("removing {}: {}", dir, e.toString());
-        }
     }
 }

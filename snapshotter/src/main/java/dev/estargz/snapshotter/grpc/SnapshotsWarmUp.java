@@ -1,5 +1,6 @@
 package dev.estargz.snapshotter.grpc;
 
+import dev.estargz.fusefs.mount.ScratchDirectories;
 import dev.estargz.proto.snapshots.v1.CommitSnapshotRequest;
 import dev.estargz.proto.snapshots.v1.ListSnapshotsRequest;
 import dev.estargz.proto.snapshots.v1.MountsRequest;
@@ -14,11 +15,8 @@ import dev.estargz.snapshotter.snapshot.OverlaySnapshotter;
 import dev.estargz.snapshotter.snapshot.RemoteSnapshotEvents;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,9 +58,10 @@ public final class SnapshotsWarmUp {
     }
 
     static void runOrThrow(Path scratchParent, Check check) throws IOException {
-        Files.createDirectories(scratchParent);
-        removeLeftovers(scratchParent);
-        Path dir = Files.createTempDirectory(scratchParent, DIR_PREFIX + ProcessHandle.current().pid() + "-");
+        for (Path dead : ScratchDirectories.ofDeadProcesses(scratchParent, DIR_PREFIX)) {
+            ScratchDirectories.delete(dead);
+        }
+        Path dir = ScratchDirectories.create(scratchParent, DIR_PREFIX);
         try (OverlaySnapshotter snapshotter = OverlaySnapshotter.openScratch(dir, new StandIn(check),
                 RemoteSnapshotEvents.NONE)) {
             SnapshotsService service = new SnapshotsService(snapshotter);
@@ -70,7 +69,7 @@ public final class SnapshotsWarmUp {
                 round(service, i);
             }
         } finally {
-            deleteTree(dir);
+            ScratchDirectories.delete(dir);
         }
     }
 
@@ -160,31 +159,6 @@ public final class SnapshotsWarmUp {
 
         @Override
         public void unmount(Path mountpoint) {
-        }
-    }
-
-    /** Deletes the scratch directories ({@code snapshots-warm-up-<pid>-*}) of warm-ups whose process is gone. */
-    private static void removeLeftovers(Path scratchParent) throws IOException {
-        try (Stream<Path> dirs = Files.list(scratchParent)) {
-            for (Path d : dirs.toList()) {
-                String name = d.getFileName().toString();
-                if (name.startsWith(DIR_PREFIX)) {
-                    String pid = name.substring(DIR_PREFIX.length()).split("-", 2)[0];
-                    if (!ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false)) {
-                        deleteTree(d);
-                    }
-                }
-            }
-        } catch (NumberFormatException e) {
-            LOG.debug("a scratch directory not named by a pid in {}: {}", scratchParent, e.toString());
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            LOG.debug("removing {}: {}", dir, e.toString());
         }
     }
 }
