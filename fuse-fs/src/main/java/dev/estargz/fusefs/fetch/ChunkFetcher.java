@@ -375,10 +375,12 @@ public final class ChunkFetcher implements AutoCloseable {
         }
         fill.claimed.sort((a, b) -> Long.compare(index.chunkCompressedOffset(a), index.chunkCompressedOffset(b)));
         long bytes = fill.run(keepInMemory, Long.MAX_VALUE);
-        // the chunks another layer's fetcher fills: the region counts as fetched once they are in the cache
+        // the chunks another layer's fetcher fills: the region counts as fetched once they are in the cache; one
+        // fetching_timeout for all of them, not one each
+        long deadline = System.nanoTime() + options.timeout().toNanos();
         for (int i = 0; i < fill.elsewhere.size(); i++) {
             try {
-                fill.elsewhereDone.get(i).get(options.timeout().toMillis(), TimeUnit.MILLISECONDS);
+                fill.elsewhereDone.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (TimeoutException | ExecutionException e) {
                 // not filled in time: readers fetch it on demand
             } catch (InterruptedException e) {
