@@ -29,6 +29,10 @@ harness_cleanup() {
 }
 
 now() { date +%s.%N; }
+# python3 itself, not a version manager's shim in front of it (pyenv's took 0.2-0.8 s of CPU per call, on the same
+# 2 cores as the daemons being measured)
+PYTHON3=$(command python3 -c 'import sys; print(sys.executable)')
+python3() { "$PYTHON3" "$@"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 200); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -133,7 +137,8 @@ stop_detached() {
 }
 
 # start_daemon DIR [CONFIG_LINES] [KIND]: a snapshotter daemon with a private root, socket and fuse-manager socket
-# under DIR; sets $daemon_pid, $daemon_sock, $daemon_root. KIND "ours" (default) runs our daemon; "ref" runs the
+# under DIR; sets $daemon_pid, $daemon_sock, $daemon_root. KIND "ours" (default) runs our daemon, "base" ours from
+# the checkout at $BASE_ROOT (another build, compared in the same run); "ref" runs the
 # reference containerd-stargz-grpc at $REF_DAEMON (default /opt/stargz-ref/bin/containerd-stargz-grpc, built by
 # ../shared/reference-daemon/build-ref.sh) with the same flags and config file.
 REF_DAEMON=${REF_DAEMON:-/opt/stargz-ref/bin/containerd-stargz-grpc}
@@ -142,13 +147,13 @@ ref_daemon_present() { [ -x "$REF_DAEMON" ]; }
 warmed_up() { grep -qs '"warm-up took\|"warm-up skipped' "$@"; }
 # snapshots_warmed_up LOG: our daemon logged the end of its warm-up of containerd's calls (SnapshotsWarmUp)
 snapshots_warmed_up() { grep -qs 'snapshot warm-up took\|snapshot warm-up skipped' "$1"; }
-# train_class_archive JARS: one start and stop of our daemon from JARS, which leaves the class-data archive
+# train_class_archive JARS [ROOT]: one start and stop of our daemon from JARS (ROOT's launcher), which leaves the class-data archive
 # bin/estargz-snapshotter writes at a daemon's first stop; measured starts are then those of an installed node.
 train_class_archive() {
-    local t=$work/cds-training
+    local t=$work/cds-training-$(basename "$1")
     mkdir -p "$t/root"
     printf '[fuse_manager]\nenable = false\n' > "$t/c.toml"
-    ESTARGZ_SNAPSHOTTER_JARS=$1 "$root/bin/estargz-snapshotter" -address "$t/s.sock" -root "$t/root" -config "$t/c.toml" \
+    ESTARGZ_SNAPSHOTTER_JARS=$1 "${2:-$root}/bin/estargz-snapshotter" -address "$t/s.sock" -root "$t/root" -config "$t/c.toml" \
         > "$t/log" 2>&1 &
     local p=$!
     for _ in $(seq 500); do [ -S "$t/s.sock" ] && break; sleep 0.02; done
@@ -168,14 +173,17 @@ start_daemon() {
         "$REF_DAEMON" -address "$daemon_sock" -root "$daemon_root" -config "$dir/stargz.toml" -log-level "${DAEMON_LOG_LEVEL:-info}" \
             > "$dir/stargz.log" 2>&1 &
     else
+        # "base" is our daemon from the checkout at $BASE_ROOT (built with ./mvnw package): two builds side by side
+        local src=$root jars=$work/snapshotter-jars
+        if [ "$kind" = base ]; then src=${BASE_ROOT:?BASE_ROOT names the checkout of the "base" daemon}; jars=$work/base-jars; fi
         # as bin/estargz-snapshotter, but from a copy of the jars taken once per run: other work may rebuild
         # snapshotter/target while a harness runs (the fuse-manager is launched with the daemon's class path)
-        if [ ! -d "$work/snapshotter-jars" ]; then
-            mkdir -p "$work/snapshotter-jars"
-            cp -r "$root/snapshotter/target/snapshotter.jar" "$root/snapshotter/target/lib" "$work/snapshotter-jars/"
-            train_class_archive "$work/snapshotter-jars"
+        if [ ! -d "$jars" ]; then
+            mkdir -p "$jars"
+            cp -r "$src/snapshotter/target/snapshotter.jar" "$src/snapshotter/target/lib" "$jars/"
+            train_class_archive "$jars" "$src"
         fi
-        ESTARGZ_SNAPSHOTTER_JARS=$work/snapshotter-jars "$root/bin/estargz-snapshotter" -address "$daemon_sock" -root "$daemon_root" \
+        ESTARGZ_SNAPSHOTTER_JARS=$jars "$src/bin/estargz-snapshotter" -address "$daemon_sock" -root "$daemon_root" \
             -config "$dir/stargz.toml" -log-level "${DAEMON_LOG_LEVEL:-info}" > "$dir/stargz.log" 2>&1 &
     fi
     daemon_pid=$!
@@ -219,6 +227,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
   address = "$dir/c.sock.ttrpc"
 [debug]
   address = "$dir/c.sock.debug"
+  level = "${CONTAINERD_LOG_LEVEL:-info}"
 [proxy_plugins]
   [proxy_plugins.stargz]
     type = "snapshot"

@@ -18,7 +18,8 @@ RTT_MS=${RTT_MS:-20}
 MBIT=${MBIT:-100}
 SAMPLES=${SAMPLES:-3}
 VARIANTS=${VARIANTS:-legacy lazy lazy-opt optimized}
-# which daemons serve the lazy variants: ours, and the reference when it is built (ref; see harness-lib.sh)
+# which daemons serve the lazy variants: ours, and the reference when it is built (ref; see harness-lib.sh); add
+# "base" with BASE_ROOT=<another checkout, built> to compare two builds of ours in the same run
 if [ -z "${DAEMONS:-}" ]; then
     DAEMONS=ours
     if [ -x "${REF_DAEMON:-/opt/stargz-ref/bin/containerd-stargz-grpc}" ]; then DAEMONS="ours ref"; fi
@@ -31,12 +32,14 @@ if [ -n "${BUILD:-}" ]; then
     (cd "$root" && ./mvnw -q -B install -pl converter/cli,snapshotter,bench -am -DskipTests)
 fi
 
-# Runs a command and prints "<epoch of its first stdout line> <epoch at exit>"; its output goes to $1.
+# Runs a command and prints "<epoch at its start> <epoch of its first stdout line> <epoch at exit>"; its output goes
+# to $1. The start is taken right before the command is spawned, so the interpreter's own start is not counted.
 first_output() {
     local out=$1; shift
     python3 - "$out" "$@" <<'PY'
 import subprocess, sys, time
 out = open(sys.argv[1], 'wb')
+start = time.time()
 p = subprocess.Popen(sys.argv[2:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 first = None
 for line in p.stdout:
@@ -47,7 +50,7 @@ rc = p.wait()
 end = time.time()
 if rc != 0:
     sys.exit('command failed (%d): %s' % (rc, ' '.join(sys.argv[2:])))
-print('%.6f %.6f' % (first if first is not None else end, end))
+print('%.6f %.6f %.6f' % (start, first if first is not None else end, end))
 PY
 }
 
@@ -102,18 +105,19 @@ for s in $(seq "$SAMPLES"); do
         if [ "$v" = legacy ]; then
             "${ctr[@]}" images pull --plain-http "$ref" > "$dir/pull.out"
             t1=$(now)
-            read -r first end < <(first_output "$dir/run.out" "${ctr[@]}" run --rm "$ref" "c$s" sh -c "$CMD")
+            read -r start first end < <(first_output "$dir/run.out" "${ctr[@]}" run --rm "$ref" "c$s" sh -c "$CMD")
         else
             "${ctr[@]}" images rpull --plain-http --snapshotter stargz "$ref" > "$dir/pull.out"
             t1=$(now)
-            read -r first end < <(first_output "$dir/run.out" "${ctr[@]}" run --rm --snapshotter stargz "$ref" \
+            read -r start first end < <(first_output "$dir/run.out" "${ctr[@]}" run --rm --snapshotter stargz "$ref" \
                 "c$s" sh -c "$CMD")
         fi
         stop_link "s$s-${run/@/-}"
         grep -q PRETTY_NAME "$dir/run.out" || { echo "error: $run sample $s: unexpected output:" >&2; cat "$dir/run.out" >&2; exit 1; }
         pull=$(python3 -c "print('%.3f' % ($t1 - $t0))")
-        run_s=$(python3 -c "print('%.3f' % ($first - $t1))")
-        total=$(python3 -c "print('%.3f' % ($first - $t0))")
+        # the run from ctr's start; the harness's own steps between pull and run are left out of both figures
+        run_s=$(python3 -c "print('%.3f' % ($first - $start))")
+        total=$(python3 -c "print('%.3f' % ($t1 - $t0 + $first - $start))")
         echo "sample $s $run: pull ${pull}s, run to first output ${run_s}s, total ${total}s;" \
              "link: $link_conns connections, $link_down bytes down, $link_up up (until the link closed after the run); load $(load_avg)"
         echo "$run $pull $run_s $total $link_down" >> "$results"
@@ -135,10 +139,11 @@ print('%-16s %9s %22s %9s %14s' % ('variant', 'pull s', 'run to first output s',
 for v, m in med.items():
     print('%-16s %9.2f %22.2f %9.2f %14.1f' % (v, m[0], m[1], m[2], m[3] / 1e6))
 for v, m in med.items():
-    if v.endswith('@ours') and v[:-5] + '@ref' in med:
-        R = med[v[:-5] + '@ref']
-        print('%s ours / reference: pull %.3f, run %.2f, total %.3f, bytes %.3f' % (v[:-5], m[0] / R[0], m[1] / R[1],
-              m[2] / R[2], m[3] / R[3]))
+    variant, _, kind = v.partition('@')
+    if kind in ('ours', 'base') and variant + '@ref' in med:
+        R = med[variant + '@ref']
+        print('%s %s / reference: pull %.3f, run %.2f, total %.3f, bytes %.3f' % (variant, kind, m[0] / R[0],
+              m[1] / R[1], m[2] / R[2], m[3] / R[3]))
 if 'legacy' in med:
     L = med['legacy']
     for v, m in med.items():
