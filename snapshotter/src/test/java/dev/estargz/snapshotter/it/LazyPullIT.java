@@ -27,7 +27,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LazyPullIT {
-    /** The TOC reader's first read: the footer plus this much of the blob's tail. */
+    /** What the TOC reader reads of each layer here, at most: footer, tail and TOC (the test layers' TOCs are small). */
     private static final long TAIL_READ = 256 * 1024 + 64;
     /** HTTP headers of the requests a pull makes (HEADs, ranges, manifest, config), generously. */
     private static final long HTTP_OVERHEAD = 64 * 1024;
