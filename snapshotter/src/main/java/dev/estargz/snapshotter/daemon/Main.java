@@ -126,6 +126,7 @@ public final class Main implements Callable<Integer> {
             }
             remote = inProcess;
             WarmUp.startInBackground(scratch, StargzSettings.fsOptions(cfg), () -> {
+                StargzLayerMounter.warmUpSaves(scratch);
                 SnapshotsWarmUp.run(scratch, () -> { });
                 IdleHeapTrim.collectTight();
             });

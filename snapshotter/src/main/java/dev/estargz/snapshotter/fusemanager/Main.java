@@ -153,8 +153,11 @@ public final class Main implements Callable<Integer> {
         }, "fuse-manager-shutdown"));
         LOG.info("fuse manager pid {} serving on {} with root {}", ProcessHandle.current().pid(), address, root);
         notify.send("READY=1");
-        WarmUp.startInBackground(root.resolve("stargz").resolve("tmp"), StargzSettings.fsOptions(cfg),
-                IdleHeapTrim::collectTight);
+        Path scratch = root.resolve("stargz").resolve("tmp");
+        WarmUp.startInBackground(scratch, StargzSettings.fsOptions(cfg), () -> {
+            StargzLayerMounter.warmUpSaves(scratch);
+            IdleHeapTrim.collectTight();
+        });
         // the heap a warm-up, a layer's open or a burst of reads took goes back once the process is quiet
         IdleHeapTrim.start(5_000);
         stopped.await();

@@ -87,6 +87,25 @@ record SavedLayer(String imageRef, Digest layerDigest, Digest tocDigest, long bl
         }
     }
 
+    /**
+     * Saves and loads a stand-in layer in {@code dir} (then removes its files), so that the first real Prepare does
+     * not pay for Jackson's first look at these records: ~20 ms of the first layer's mount, measured in the fuse
+     * manager, against ~1 ms for each layer after it.
+     */
+    static void warmUp(Path dir) throws IOException {
+        byte[] bytes = new byte[4096];
+        Digest d = Digest.ofSha256(new byte[32]);
+        SavedLayer layer = new SavedLayer("warm-up.invalid/warm-up:latest", d, d, 1 << 20,
+                List.of(new RecordingBlobSource.LocalSpan((1 << 20) - bytes.length, bytes)));
+        layer.save(dir);
+        SavedLayer back = load(dir);
+        Files.deleteIfExists(dir.resolve(META));
+        Files.deleteIfExists(dir.resolve(BYTES));
+        if (back.spans().size() != 1 || back.blobSize() != layer.blobSize()) {
+            throw new IOException("the stand-in layer saved in " + dir + " did not load back as it was saved");
+        }
+    }
+
     private static void writeAtomically(Path target, byte[] data) throws IOException {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         Files.write(tmp, data);

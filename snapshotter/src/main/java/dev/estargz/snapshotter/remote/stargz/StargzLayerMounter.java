@@ -12,6 +12,7 @@ import dev.estargz.fusefs.mount.LayerMounter;
 import dev.estargz.fusefs.mount.LayerState;
 import dev.estargz.fusefs.mount.MountedLayer;
 import dev.estargz.fusefs.mount.OpenedLayer;
+import dev.estargz.fusefs.mount.ScratchDirectories;
 import dev.estargz.registry.Digest;
 import dev.estargz.registry.RegistryClient;
 import dev.estargz.registry.RegistryException;
@@ -109,6 +110,25 @@ public final class StargzLayerMounter implements RemoteLayerMounter, AutoCloseab
         ChunkCache cache = ChunkCache.open(StargzSettings.cacheOptions(config, root));
         RegistryClient client = RegistryClient.create(StargzSettings.registryConfig(config, credentials));
         return new StargzLayerMounter(config, client, cache, events);
+    }
+
+    /**
+     * Saves and loads a stand-in layer under {@code scratchParent} (a scratch directory named as the fuse-fs warm-up's,
+     * so that one killed midway is cleaned up by the next warm-up): the first real mount's save then runs on warm
+     * code. Failures are logged, never thrown.
+     */
+    public static void warmUpSaves(Path scratchParent) {
+        Path dir = null;
+        try {
+            dir = ScratchDirectories.create(scratchParent, "warm-up-");
+            SavedLayer.warmUp(dir);
+        } catch (IOException | RuntimeException e) {
+            LOG.info("warm-up of the saved layers skipped ({}); the first mount will be slower", e.toString());
+        } finally {
+            if (dir != null) {
+                ScratchDirectories.delete(dir);
+            }
+        }
     }
 
     @Override
