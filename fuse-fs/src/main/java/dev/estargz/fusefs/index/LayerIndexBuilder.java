@@ -12,7 +12,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -24,25 +23,25 @@ final class LayerIndexBuilder {
     private static final String OPAQUE_MARKER = ".wh..wh..opq";
     private static final byte[] OPAQUE_VALUE = {'y'};
 
-    final Growable.Ints mode = new Growable.Ints();
-    final Growable.Ints owner = new Growable.Ints();
-    final Growable.Longs owners = new Growable.Longs();
-    final Growable.Longs mtime = new Growable.Longs();
-    final Growable.Longs size = new Growable.Longs();
-    final Growable.Ints nlink = new Growable.Ints();
-    final Growable.Ints aux = new Growable.Ints();
-    final Growable.Ints xattrNodes = new Growable.Ints();
-    final Growable.Ints xattrAt = new Growable.Ints();
-    final Growable.Bytes extras = new Growable.Bytes();
-    final Growable.Ints direntName = new Growable.Ints();
-    final Growable.Ints direntNode = new Growable.Ints();
-    final Growable.Bytes names = new Growable.Bytes();
-    final Growable.Longs chunkOffset = new Growable.Longs();
-    final Growable.Ints chunkLength = new Growable.Ints();
-    final Growable.Ints chunkSize = new Growable.Ints();
-    final Growable.Bytes chunkDigests = new Growable.Bytes();
-    final Growable.Ints innerChunks = new Growable.Ints();
-    final Growable.Longs innerOffsets = new Growable.Longs();
+    final Growable.Ints mode;
+    final Growable.Ints owner;
+    final Growable.Longs owners;
+    final Growable.Longs mtime;
+    final Growable.Longs size;
+    final Growable.Ints nlink;
+    final Growable.Ints aux;
+    final Growable.Ints xattrNodes;
+    final Growable.Ints xattrAt;
+    final Growable.Bytes extras;
+    final Growable.Ints direntName;
+    final Growable.Ints direntNode;
+    final Growable.Bytes names;
+    final Growable.Longs chunkOffset;
+    final Growable.Ints chunkLength;
+    final Growable.Ints chunkSize;
+    final Growable.Bytes chunkDigests;
+    final Growable.Ints innerChunks;
+    final Growable.Longs innerOffsets;
     int tocEntries;
 
     private final EStargzReader reader;
@@ -63,6 +62,27 @@ final class LayerIndexBuilder {
         this.reader = reader;
         this.opaque = opaque;
         this.layer = reader.toString();
+        // sizes guessed from the entry count: nodes and dirents about one per entry, a chunk per file
+        int n = reader.entries().size();
+        this.mode = new Growable.Ints(n);
+        this.owner = new Growable.Ints(n);
+        this.owners = new Growable.Longs(16);
+        this.mtime = new Growable.Longs(n);
+        this.size = new Growable.Longs(n);
+        this.nlink = new Growable.Ints(n);
+        this.aux = new Growable.Ints(n);
+        this.xattrNodes = new Growable.Ints(16);
+        this.xattrAt = new Growable.Ints(16);
+        this.extras = new Growable.Bytes(n * 4);
+        this.direntName = new Growable.Ints(n + 1);
+        this.direntNode = new Growable.Ints(n);
+        this.names = new Growable.Bytes(n * 16);
+        this.chunkOffset = new Growable.Longs(n);
+        this.chunkLength = new Growable.Ints(n);
+        this.chunkSize = new Growable.Ints(n);
+        this.chunkDigests = new Growable.Bytes(n * 32);
+        this.innerChunks = new Growable.Ints(16);
+        this.innerOffsets = new Growable.Longs(16);
     }
 
     LayerIndex build() throws InvalidLayerException {
@@ -198,7 +218,12 @@ final class LayerIndexBuilder {
 
     private int ownerId(long uid, long gid) {
         long key = (uid << 32) | (gid & 0xffffffffL);
-        return ownerIds.computeIfAbsent(key, k -> owners.add(k));
+        Integer id = ownerIds.get(key);
+        if (id == null) {
+            id = owners.add(key);
+            ownerIds.put(key, id);
+        }
+        return id;
     }
 
     /** glibc's {@code makedev}, low 32 bits (what the kernel's FUSE attr carries). */
@@ -249,12 +274,32 @@ final class LayerIndexBuilder {
             throw new InvalidLayerException(layer, c.name(), c.compressedOffset(), "chunk at file offset "
                     + c.fileOffset() + " has no sha256 digest to verify against (\"" + d + "\")", null);
         }
-        try {
-            return HexFormat.of().parseHex(d, 7, d.length());
-        } catch (IllegalArgumentException e) {
-            throw new InvalidLayerException(layer, c.name(), c.compressedOffset(), "unparsable chunk digest \"" + d
-                    + "\"", e);
+        // by hand: HexFormat.parseHex copies the range out as a string first (a 64-byte string per chunk)
+        byte[] out = new byte[32];
+        for (int i = 0; i < 32; i++) {
+            int hi = hexDigit(d.charAt(7 + 2 * i));
+            int lo = hexDigit(d.charAt(8 + 2 * i));
+            if (hi < 0 || lo < 0) {
+                throw new InvalidLayerException(layer, c.name(), c.compressedOffset(), "unparsable chunk digest \""
+                        + d + "\"", null);
+            }
+            out[i] = (byte) (hi << 4 | lo);
         }
+        return out;
+    }
+
+    /** An ASCII hex digit's value (either case, as HexFormat takes them), else -1. */
+    private static int hexDigit(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
     }
 
     private static byte[] utf8(String s) {

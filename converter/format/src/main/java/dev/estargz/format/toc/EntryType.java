@@ -14,6 +14,9 @@ public enum EntryType {
     /** A later chunk (the second and on) of a regular file's payload. */
     CHUNK("chunk");
 
+    /** {@link #values()} copies its array on every call, and this is asked once per TOC entry. */
+    private static final EntryType[] ALL = values();
+
     private final String json;
 
     EntryType(String json) {
@@ -32,7 +35,7 @@ public enum EntryType {
 
     /** The type for a TOC JSON string, if it is one of the eight known ones. */
     public static Optional<EntryType> fromJson(String s) {
-        for (EntryType t : values()) {
+        for (EntryType t : ALL) {
             if (t.json.equals(s)) {
                 return Optional.of(t);
             }
