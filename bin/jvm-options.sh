@@ -13,6 +13,18 @@
 # The daemon passes its -X options and the environment on to the fuse manager it starts.
 export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 jvm_opts=${JAVA_OPTS:--Xms8m -Xmx192m -XX:MaxHeapFreeRatio=40 -XX:MinHeapFreeRatio=20 -XX:-ShrinkHeapInSteps -XX:+UseSerialGC -XX:MaxMetaspaceSize=96m -Xss512k -XX:-UsePerfData -XX:TrimNativeHeapInterval=5000}
+# The JIT's compiler threads run at nice 19, and Java thread priorities become nice values (MIN_PRIORITY: nice 4):
+# right after a first pull C2 compiles what the real TOC and mounts ran, 200-500 ms of CPU, which on a 2-core node
+# took it from containerd, runc and the container starting (the wait between pull and container start grew by
+# ~100 ms; measured with per-thread CPU samples, bench/README.md "Cold start"). Needs root, as the daemon does.
+# (the uid from /proc with shell builtins only: an installed node may run this with no coreutils on PATH)
+euid=
+while read -r field _ effective _; do
+  if [ "$field" = "Uid:" ]; then euid=$effective; break; fi
+done < /proc/self/status
+if [ -z "${JAVA_OPTS:-}" ] && [ "$euid" = 0 ]; then
+  jvm_opts="$jvm_opts -XX:ThreadPriorityPolicy=1 -XX:CompilerThreadPriority=19"
+fi
 
 # Class-data sharing: the classes of a daemon's start, archived next to the jars, are mapped instead of loaded and
 # verified again (socket ready in about 1 s instead of 2). The archive is mapped where it was written

@@ -73,7 +73,6 @@ public final class LayerPrefetch implements AutoCloseable {
         this.bytesPerSecond = bytesPerSecond;
         this.thread = new Thread(this::run, "estargz-prefetch-" + layer);
         this.thread.setDaemon(true);
-        this.thread.setPriority(Thread.MIN_PRIORITY);
     }
 
     public void start() {
@@ -87,6 +86,9 @@ public final class LayerPrefetch implements AutoCloseable {
             }
             prefetched.countDown();
             if (background) {
+                // a container may wait for the prefetch, never for the background fetch, which yields the CPU too
+                // (a nice value where the daemon maps priorities to them: bin/jvm-options.sh)
+                Thread.currentThread().setPriority(Thread.MIN_PRIORITY);
                 backgroundFetch();
             }
         } catch (InterruptedException e) {
