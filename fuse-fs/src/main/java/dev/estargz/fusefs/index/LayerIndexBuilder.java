@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -274,32 +275,18 @@ final class LayerIndexBuilder {
             throw new InvalidLayerException(layer, c.name(), c.compressedOffset(), "chunk at file offset "
                     + c.fileOffset() + " has no sha256 digest to verify against (\"" + d + "\")", null);
         }
-        // by hand: HexFormat.parseHex copies the range out as a string first (a 64-byte string per chunk)
+        // digit by digit: HexFormat.parseHex copies the range out as a string first (a 64-byte string per chunk)
         byte[] out = new byte[32];
         for (int i = 0; i < 32; i++) {
-            int hi = hexDigit(d.charAt(7 + 2 * i));
-            int lo = hexDigit(d.charAt(8 + 2 * i));
-            if (hi < 0 || lo < 0) {
+            char hi = d.charAt(7 + 2 * i);
+            char lo = d.charAt(8 + 2 * i);
+            if (!HexFormat.isHexDigit(hi) || !HexFormat.isHexDigit(lo)) {
                 throw new InvalidLayerException(layer, c.name(), c.compressedOffset(), "unparsable chunk digest \""
                         + d + "\"", null);
             }
-            out[i] = (byte) (hi << 4 | lo);
+            out[i] = (byte) (HexFormat.fromHexDigit(hi) << 4 | HexFormat.fromHexDigit(lo));
         }
         return out;
-    }
-
-    /** An ASCII hex digit's value (either case, as HexFormat takes them), else -1. */
-    private static int hexDigit(char c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
     }
 
     private static byte[] utf8(String s) {

@@ -47,8 +47,11 @@ public final class WarmUp {
     private static final int DIRS_PER_PACKAGE = 6;
     private static final int FILES_PER_DIR = 50;
     private static final int OPEN_PASSES = 2;
-    /** Scratch directories are {@code warm-up-<pid>-<random>} ({@link ScratchDirectories}). */
-    private static final String DIR_PREFIX = "warm-up-";
+    /**
+     * Scratch directories are {@code warm-up-<pid>-<random>} ({@link ScratchDirectories}); other warm-ups that name
+     * theirs with this prefix under the same parent have them cleaned up here when they were killed midway.
+     */
+    public static final String DIR_PREFIX = "warm-up-";
     /** Suffix read of a resolve: the footer and the end of the TOC, as the snapshotter's. */
     private static final int TAIL_LENGTH = ReaderOptions.DEFAULT_TAIL_SIZE + Footers.MAX_SIZE;
     private static final int RANGE_READS = 100;

@@ -13,6 +13,7 @@ import dev.estargz.fusefs.mount.LayerState;
 import dev.estargz.fusefs.mount.MountedLayer;
 import dev.estargz.fusefs.mount.OpenedLayer;
 import dev.estargz.fusefs.mount.ScratchDirectories;
+import dev.estargz.fusefs.mount.WarmUp;
 import dev.estargz.registry.Digest;
 import dev.estargz.registry.RegistryClient;
 import dev.estargz.registry.RegistryException;
@@ -120,7 +121,7 @@ public final class StargzLayerMounter implements RemoteLayerMounter, AutoCloseab
     public static void warmUpSaves(Path scratchParent) {
         Path dir = null;
         try {
-            dir = ScratchDirectories.create(scratchParent, "warm-up-");
+            dir = ScratchDirectories.create(scratchParent, WarmUp.DIR_PREFIX);
             SavedLayer.warmUp(dir);
         } catch (IOException | RuntimeException e) {
             LOG.info("warm-up of the saved layers skipped ({}); the first mount will be slower", e.toString());
