@@ -124,6 +124,30 @@ class FaultInjectionTest {
     }
 
     @Test
+    void aRangeReadShowsItsBytesWhileTheyArriveAndStartsOverAfterAResetMidBody() throws Exception {
+        proxy.inject(FaultProxy.blobGet(), new Fault.ResetMidBody(), 1);
+        ByteRange r = new ByteRange(1000, 300_000);
+        byte[] want = slice(r);
+        List<Integer> shown = new java.util.ArrayList<>();
+        try (RegistryBlobSource src = client.openBlob(viaProxy, layer)) {
+            byte[] got = src.read(r, (data, filled) -> {
+                // what a call shows is the range's own front, whichever attempt it comes from
+                assertArrayEquals(Arrays.copyOf(want, filled), Arrays.copyOf(data, filled));
+                shown.add(filled);
+            });
+            assertArrayEquals(want, got);
+        }
+        assertEquals(2, proxy.requests().size());
+        assertTrue(shown.size() > 2 && shown.get(0) < want.length, "the front was shown before the end: " + shown);
+        assertEquals(want.length, shown.get(shown.size() - 1));
+        boolean startedOver = false;
+        for (int i = 1; i < shown.size(); i++) {
+            startedOver |= shown.get(i) < shown.get(i - 1);
+        }
+        assertTrue(startedOver, "the retried request starts from the range's start again: " + shown);
+    }
+
+    @Test
     void stalledResponseIsAbandonedAndRetried() throws Exception {
         proxy.inject(FaultProxy.blobGet(), new Fault.Stall(), 1);
         ByteRange r = new ByteRange(0, 100_000);

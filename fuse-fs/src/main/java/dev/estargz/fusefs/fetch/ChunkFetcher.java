@@ -9,6 +9,7 @@ import dev.estargz.registry.Digest;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -83,14 +84,9 @@ public final class ChunkFetcher implements AutoCloseable {
         this.options = options;
         this.present = new BitSet(index.chunkCount());
         this.fetchedForReads = new BitSet(index.chunkCount());
-        AtomicInteger n = new AtomicInteger();
-        String name = "estargz-fetch-" + shortName(layer) + "-";
         ThreadPoolExecutor threads = new ThreadPoolExecutor(options.threads(), options.threads(), 10,
-                TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, name + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+                TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                ServingThreads.numbered("estargz-fetch-" + shortName(layer) + "-"));
         // a layer nobody reads holds no threads (each is a stack and a malloc arena of resident memory)
         threads.allowCoreThreadTimeOut(true);
         this.pool = threads;
@@ -516,15 +512,24 @@ public final class ChunkFetcher implements AutoCloseable {
 
     /**
      * Fetches, verifies and caches the claimed chunks, completing their futures. A chunk kept in memory is handed
-     * to its readers before any chunk of the job is written to disk.
+     * to its readers before any chunk of the job is written to disk. A job of one range hands each chunk over as soon
+     * as its member has arrived and verifies, while the rest of the range is still coming: a reader of a file's first
+     * pages waits for the first chunk, not for the whole file, and decoding overlaps the transfer.
      */
     private long runJob(List<Integer> job, boolean keepInMemory, long gap) throws IOException {
         MemberRuns runs = MemberRuns.of(index, job, gap, MAX_REQUEST);
+        byte[][] toDisk = keepInMemory ? new byte[job.size()][] : null;
+        boolean[] delivered = new boolean[job.size()];
         List<byte[]> data;
         long t0 = System.nanoTime();
         try {
             requests.incrementAndGet();
-            data = runs.ranges().size() == 1 ? List.of(blob.read(runs.ranges().get(0))) : blob.readAll(runs.ranges());
+            if (runs.ranges().size() == 1) {
+                ByteRange range = runs.ranges().get(0);
+                data = List.of(blob.read(range, new EarlyDelivery(job, range, delivered, toDisk)));
+            } else {
+                data = blob.readAll(runs.ranges());
+            }
         } catch (IOException | RuntimeException e) {
             IOException failure = new ChunkUnavailableException(layer, index.chunkCompressedOffset(job.get(0)),
                     "fetching " + runs.ranges() + " from " + blob + " failed: " + e.getMessage(), e);
@@ -538,26 +543,20 @@ public final class ChunkFetcher implements AutoCloseable {
         fetchedBytes.addAndGet(bytes);
         long fetched = System.nanoTime();
         IOException firstFailure = null;
-        byte[][] toDisk = keepInMemory ? new byte[job.size()][] : null;
         for (int i = 0; i < job.size(); i++) {
+            if (delivered[i]) {
+                continue;
+            }
             int c = job.get(i);
-            Pending f = inflight.get(c);
             try {
                 ByteRange r = runs.ranges().get(runs.rangeOf(index.chunkCompressedOffset(c)));
                 byte[] chunk = verifiedOrRefetched(c, data.get(runs.rangeOf(index.chunkCompressedOffset(c))), r);
-                if (keepInMemory) {
-                    cache.putInMemory(index.chunkDigestHex(c), chunk);
+                deliver(c, chunk, keepInMemory);
+                if (toDisk != null) {
                     toDisk[i] = chunk;
-                } else {
-                    cache.put(index.chunkDigestHex(c), chunk, false);
-                }
-                markPresent(c);
-                inflight.remove(c);
-                if (f != null) {
-                    f.complete(chunk);
                 }
             } catch (IOException | RuntimeException e) {
-                inflight.remove(c);
+                Pending f = inflight.remove(c);
                 if (f != null) {
                     f.completeExceptionally(e);
                 }
@@ -575,15 +574,81 @@ public final class ChunkFetcher implements AutoCloseable {
             }
         }
         if (LOG.isDebugEnabled()) {
-            LOG.debug("{}: {} chunks, {} bytes in {} ranges from blob offset {}: fetched in {} ms, verified in {} ms,"
-                    + " on disk in {} ms", layer, job.size(), bytes, runs.ranges().size(),
-                    index.chunkCompressedOffset(job.get(0)), (fetched - t0) / 1_000_000, (handed - fetched) / 1_000_000,
-                    (System.nanoTime() - handed) / 1_000_000);
+            int early = 0;
+            for (boolean d : delivered) {
+                early += d ? 1 : 0;
+            }
+            LOG.debug("{}: {} chunks, {} bytes in {} ranges from blob offset {}: fetched in {} ms ({} chunks handed over"
+                    + " while arriving), verified in {} ms, on disk in {} ms", layer, job.size(), bytes,
+                    runs.ranges().size(), index.chunkCompressedOffset(job.get(0)), (fetched - t0) / 1_000_000, early,
+                    (handed - fetched) / 1_000_000, (System.nanoTime() - handed) / 1_000_000);
         }
         if (firstFailure != null) {
             throw firstFailure;
         }
         return bytes;
+    }
+
+    /** Caches a verified chunk (in memory only when {@code keepInMemory}: its disk write comes later) and hands it over. */
+    private void deliver(int c, byte[] chunk, boolean keepInMemory) {
+        if (keepInMemory) {
+            cache.putInMemory(index.chunkDigestHex(c), chunk);
+        } else {
+            cache.put(index.chunkDigestHex(c), chunk, false);
+        }
+        markPresent(c);
+        Pending f = inflight.remove(c);
+        if (f != null) {
+            f.complete(chunk);
+        }
+    }
+
+    /**
+     * Hands over the chunks of a one-range job, in blob order, as their members arrive: each that decodes and
+     * verifies is delivered at once; one that does not is left to the job's own loop, which fetches it again once
+     * the range is in. Runs on the fetching thread.
+     */
+    private final class EarlyDelivery implements BlobSource.Arrivals {
+        private final List<Integer> job;
+        private final ByteRange range;
+        private final boolean[] delivered;
+        private final byte[][] toDisk;
+        private int next;
+
+        EarlyDelivery(List<Integer> job, ByteRange range, boolean[] delivered, byte[][] toDisk) {
+            this.job = job;
+            this.range = range;
+            this.delivered = delivered;
+            this.toDisk = toDisk;
+        }
+
+        @Override
+        public void arrived(byte[] data, int filled) {
+            while (next < job.size()) {
+                int c = job.get(next);
+                long from = index.chunkCompressedOffset(c) - range.offset();
+                int len = index.chunkCompressedLength(c);
+                if (from < 0 || from + len > filled) {
+                    return; // not in yet (or, out of blob order, left to the job's loop)
+                }
+                if (!delivered[next]) {
+                    try {
+                        Checked checked = check(c, Arrays.copyOfRange(data, (int) from, (int) from + len));
+                        if (checked.problem() == null) {
+                            deliver(c, checked.data(), toDisk != null);
+                            if (toDisk != null) {
+                                toDisk[next] = checked.data();
+                            }
+                            delivered[next] = true;
+                        }
+                    } catch (RuntimeException e) {
+                        LOG.debug("{}: early hand-over of the chunk at blob offset {} failed: {}", layer,
+                                index.chunkCompressedOffset(c), e.toString());
+                    }
+                }
+                next++;
+            }
+        }
     }
 
     private void fail(List<Integer> job, IOException e) {
@@ -601,7 +666,7 @@ public final class ChunkFetcher implements AutoCloseable {
         int len = index.chunkCompressedLength(c);
         int from = (int) (off - range.offset());
         byte[] member = from == 0 && len == rangeData.length ? rangeData
-                : java.util.Arrays.copyOfRange(rangeData, from, from + len);
+                : Arrays.copyOfRange(rangeData, from, from + len);
         Checked first = check(c, member);
         if (first.problem() == null) {
             return first.data();

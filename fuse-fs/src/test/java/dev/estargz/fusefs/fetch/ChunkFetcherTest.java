@@ -172,6 +172,31 @@ class ChunkFetcherTest {
         assertTrue(fetcher.fillChunks(List.of(next)) > 0, "read-ahead went past zz-big's end into zz-next");
     }
 
+    @Test
+    void theFirstChunksOfARangeAreServedWhileTheRestIsStillArriving() throws Exception {
+        open(FetchOptions.defaults());
+        int first = chunkOf("zz-big"); // 7 chunks, fetched as one range
+        blob.mode = ScriptedBlob.Mode.HOLD_SECOND_HALF;
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<byte[][]> whole = pool.submit(() -> fetcher.chunks(first, first + 6));
+            while (blob.requests.get() == 0) {
+                Thread.sleep(1);
+            }
+            // the first chunk's member lies in the half that has arrived: its reader need not wait for the rest
+            byte[] big = content("zz-big");
+            assertArrayEquals(java.util.Arrays.copyOf(big, 65536), fetcher.chunks(first, first)[0]);
+            assertTrue(!whole.isDone(), "the second half is still held back");
+            blob.secondHalf.countDown();
+            byte[][] all = whole.get(30, TimeUnit.SECONDS);
+            assertArrayEquals(java.util.Arrays.copyOfRange(big, 6 * 65536, big.length), all[6]);
+            assertEquals(1, blob.requests.get(), "one request for the whole file");
+        } finally {
+            blob.secondHalf.countDown();
+            pool.shutdownNow();
+        }
+    }
+
     private void awaitPresent(int chunk) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!fetcher.isPresent(chunk)) {

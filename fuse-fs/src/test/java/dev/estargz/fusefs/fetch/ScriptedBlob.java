@@ -11,11 +11,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /** A blob in memory that counts requests and can stall, fail or corrupt them on demand. */
 final class ScriptedBlob implements BlobSource {
-    enum Mode { OK, STALL, FAIL, CORRUPT }
+    enum Mode { OK, STALL, FAIL, CORRUPT, HOLD_SECOND_HALF }
 
     private final byte[] bytes;
     volatile Mode mode = Mode.OK;
     volatile CountDownLatch release = new CountDownLatch(0);
+    /** In {@link Mode#HOLD_SECOND_HALF}: a one-range read shows its first half as arrived, then waits for this. */
+    final CountDownLatch secondHalf = new CountDownLatch(1);
     final AtomicInteger requests = new AtomicInteger();
     final List<List<ByteRange>> asked = java.util.Collections.synchronizedList(new ArrayList<>());
 
@@ -31,6 +33,25 @@ final class ScriptedBlob implements BlobSource {
     @Override
     public byte[] read(ByteRange range) throws IOException {
         return readAll(List.of(range)).get(0);
+    }
+
+    @Override
+    public byte[] read(ByteRange range, Arrivals arrivals) throws IOException {
+        if (mode != Mode.HOLD_SECOND_HALF) {
+            return BlobSource.super.read(range, arrivals);
+        }
+        requests.incrementAndGet();
+        asked.add(List.of(range));
+        byte[] b = Arrays.copyOfRange(bytes, (int) range.offset(), (int) range.end());
+        arrivals.arrived(b, b.length / 2);
+        try {
+            secondHalf.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+        arrivals.arrived(b, b.length);
+        return b;
     }
 
     @Override

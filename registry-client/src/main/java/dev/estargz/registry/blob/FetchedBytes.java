@@ -23,6 +23,9 @@ final class FetchedBytes {
             return null;
         }
         int from = (int) (r.offset() - e.getKey());
+        if (from == 0 && e.getValue().length == r.length()) {
+            return e.getValue(); // the piece is the range: no copy (readers never write into what a read returns)
+        }
         byte[] out = new byte[(int) r.length()];
         System.arraycopy(e.getValue(), from, out, 0, out.length);
         return out;

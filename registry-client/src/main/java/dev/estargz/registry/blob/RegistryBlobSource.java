@@ -102,8 +102,22 @@ public final class RegistryBlobSource implements BlobSource {
             throw new IOException(describe() + ": range " + range + " is too large to read into memory");
         }
         FetchedBytes got = new FetchedBytes();
-        fetch(List.of(range), got);
+        fetch(List.of(range), got, null);
         return sliceOrFail(got, range);
+    }
+
+    /** As {@link #read(ByteRange)}; a single-range answer is told to {@code arrivals} as its body streams in. */
+    @Override
+    public byte[] read(ByteRange range, Arrivals arrivals) throws IOException {
+        checkBounds(range);
+        if (range.length() == 0 || range.length() > Integer.MAX_VALUE - 8) {
+            return BlobSource.super.read(range, arrivals);
+        }
+        FetchedBytes got = new FetchedBytes();
+        fetch(List.of(range), got, arrivals);
+        byte[] b = sliceOrFail(got, range);
+        arrivals.arrived(b, b.length);
+        return b;
     }
 
     @Override
@@ -120,10 +134,10 @@ public final class RegistryBlobSource implements BlobSource {
         for (List<ByteRange> batch : RangePlan.of(ranges, config.rangeCoalesceGap(), config.maxRangesPerRequest()).batches()) {
             if (batch.size() == 1 || singleRangeMode.get()) {
                 for (ByteRange r : batch) {
-                    fetch(List.of(r), got);
+                    fetch(List.of(r), got, null);
                 }
             } else {
-                fetch(batch, got);
+                fetch(batch, got, null);
             }
         }
         List<byte[]> out = new ArrayList<>(ranges.size());
@@ -148,14 +162,17 @@ public final class RegistryBlobSource implements BlobSource {
         return b;
     }
 
-    /** Fetches the ranges of one batch (already coalesced, sorted) into {@code got}. */
-    private void fetch(List<ByteRange> batch, FetchedBytes got) throws IOException {
+    /**
+     * Fetches the ranges of one batch (already coalesced, sorted) into {@code got}; {@code arrivals} (or null) is
+     * told of a single range's bytes as they stream in.
+     */
+    private void fetch(List<ByteRange> batch, FetchedBytes got, Arrivals arrivals) throws IOException {
         boolean multi = batch.size() > 1;
-        Boolean direct = fetchDirect(batch, got);
+        Boolean direct = fetchDirect(batch, got, arrivals);
         boolean refused = direct != null ? direct : transport.firstAnswering(usableEndpoints(), ep -> {
             RegistryRequest req = rangeRequest(ep.url(repository.repository() + "/blobs/" + digest), batch);
             try {
-                return transport.call(ep, req, r -> handle(ep, req, r, batch, got));
+                return transport.call(ep, req, r -> handle(ep, req, r, batch, got, arrivals));
             } catch (RegistryException e) {
                 passOver(ep, e.getMessage());
                 throw e;
@@ -167,7 +184,7 @@ public final class RegistryBlobSource implements BlobSource {
                         repository.registry());
             }
             for (ByteRange r : batch) {
-                fetch(List.of(r), got);
+                fetch(List.of(r), got, null);
             }
         } else if (multi && batch.stream().anyMatch(r -> got.slice(r) == null)) {
             throw new RegistryException(Kind.INVALID_RESPONSE, "multi-range answer lacks some ranges of "
@@ -206,7 +223,7 @@ public final class RegistryBlobSource implements BlobSource {
      * Fetches the batch from the remembered redirect target; null when there is none (or it expired, or it
      * failed and was forgotten), so the caller goes through the registry.
      */
-    private Boolean fetchDirect(List<ByteRange> batch, FetchedBytes got) {
+    private Boolean fetchDirect(List<ByteRange> batch, FetchedBytes got, Arrivals arrivals) {
         Redirect rd = redirect.get();
         if (rd == null) {
             return null;
@@ -217,7 +234,7 @@ public final class RegistryBlobSource implements BlobSource {
         }
         RegistryRequest req = rangeRequest(rd.url(), batch);
         try {
-            return transport.call(rd.endpoint(), req, r -> handle(rd.endpoint(), req, r, batch, got));
+            return transport.call(rd.endpoint(), req, r -> handle(rd.endpoint(), req, r, batch, got, arrivals));
         } catch (IOException | RuntimeException e) {
             redirect.compareAndSet(rd, null);
             LOG.debug("{}: redirect target at {} failed ({}); asking the registry again", describe(),
@@ -242,8 +259,8 @@ public final class RegistryBlobSource implements BlobSource {
     }
 
     /** Reads one response; returns true when a multi-range request was refused and should be split. */
-    private boolean handle(Endpoint ep, RegistryRequest req, Response r, List<ByteRange> batch, FetchedBytes got)
-            throws IOException {
+    private boolean handle(Endpoint ep, RegistryRequest req, Response r, List<ByteRange> batch, FetchedBytes got,
+                           Arrivals arrivals) throws IOException {
         boolean multi = batch.size() > 1;
         long wanted = batch.stream().mapToLong(ByteRange::length).sum() + SLACK;
         if (r.code() == 206 || r.code() == 200) {
@@ -271,7 +288,8 @@ public final class RegistryBlobSource implements BlobSource {
                 }
                 throw invalid(ep, "Content-Range " + cr.first() + "-" + cr.last() + " answers range " + batch.get(0));
             }
-            got.put(cr.first(), body.readByteArray(cr.length()));
+            got.put(cr.first(), arrivals != null && cr.first() == batch.get(0).offset()
+                    ? readArriving(body, (int) cr.length(), arrivals) : body.readByteArray(cr.length()));
             return false;
         }
         if (r.code() == 200) {
@@ -300,6 +318,26 @@ public final class RegistryBlobSource implements BlobSource {
                     + ContentRange.unsatisfiedTotal(r.header("Content-Range")) + " bytes)");
         }
         throw transport.error(ep, req, r);
+    }
+
+    /**
+     * Reads {@code length} bytes of a body, telling {@code arrivals} after each socket read: the front of a large
+     * range (the first chunks of a file) can be decoded and served while the rest is still on the wire.
+     */
+    private static byte[] readArriving(BufferedSource body, int length, Arrivals arrivals) throws IOException {
+        byte[] data = new byte[length];
+        int filled = 0;
+        while (filled < length) {
+            int n = body.read(data, filled, length - filled);
+            if (n < 0) {
+                throw new EOFException("the body ended after " + filled + " of " + length + " bytes");
+            }
+            filled += n;
+            if (filled < length) {
+                arrivals.arrived(data, filled);
+            }
+        }
+        return data;
     }
 
     private void checkTotal(Endpoint ep, ContentRange cr) throws RegistryException {

@@ -105,6 +105,18 @@ final class RecordingBlobSource implements BlobSource {
         return b;
     }
 
+    /** As {@link #read(ByteRange)}; a read the registry answers alone streams to {@code arrivals}. */
+    @Override
+    public byte[] read(ByteRange range, Arrivals arrivals) throws IOException {
+        if (recorder == Thread.currentThread() || local.stream().anyMatch(s -> s.covers(range))
+                || !beforeLocalEnd(range).equals(range)) {
+            return BlobSource.super.read(range, arrivals);
+        }
+        byte[] b = remote.read(range, arrivals);
+        lastAnswerNanos = System.nanoTime();
+        return b;
+    }
+
     @Override
     public List<byte[]> readAll(List<ByteRange> ranges) throws IOException {
         // chunk reads (one request for all of them): what the local spans hold is not asked for again
