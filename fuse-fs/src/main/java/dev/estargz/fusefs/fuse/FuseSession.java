@@ -1,5 +1,6 @@
 package dev.estargz.fusefs.fuse;
 
+import dev.estargz.fusefs.fetch.ServingThreads;
 import com.kenai.jffi.CallContext;
 import com.kenai.jffi.CallingConvention;
 import com.kenai.jffi.Invoker;
@@ -192,9 +193,7 @@ final class FuseSession {
         workers.incrementAndGet();
         idle.incrementAndGet();
         int n = started.incrementAndGet();
-        Thread t = new Thread(this::work, n == 1 ? name : name + "-" + n);
-        t.setDaemon(true);
-        t.start();
+        ServingThreads.create(this::work, n == 1 ? name : name + "-" + n).start();
     }
 
     private void work() {

@@ -1,5 +1,6 @@
 package dev.estargz.fusefs.fuse;
 
+import dev.estargz.fusefs.fetch.ServingThreads;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -12,11 +13,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * on a background thread, so a mount finds one ready unless mounts follow each other faster than that.
  */
 final class SpareAdapter {
-    private static final ExecutorService BUILDER = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "estargz-fuse-spare");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final ExecutorService BUILDER = Executors.newSingleThreadExecutor(
+            r -> ServingThreads.create(r, "estargz-fuse-spare"));
     private static final AtomicReference<CompletableFuture<LayerFuseAdapter>> NEXT = new AtomicReference<>();
 
     private SpareAdapter() {

@@ -1,5 +1,6 @@
 package dev.estargz.fusefs.mount;
 
+import dev.estargz.fusefs.fetch.ServingThreads;
 import dev.estargz.format.reader.EStargzReader;
 import dev.estargz.format.reader.ReaderOptions;
 import dev.estargz.fusefs.cache.ChunkCache;
@@ -144,9 +145,7 @@ public final class OpenedLayer implements AutoCloseable {
                 throw new java.io.UncheckedIOException(e);
             }
         }, r -> {
-            Thread t = new Thread(r, "estargz-check-" + shortDigest(source));
-            t.setDaemon(true);
-            t.start();
+            ServingThreads.create(r, "estargz-check-" + shortDigest(source)).start();
         });
         try {
             f.get(options.fetch().timeout().toMillis(), TimeUnit.MILLISECONDS);

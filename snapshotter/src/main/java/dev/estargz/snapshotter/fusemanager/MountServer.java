@@ -1,5 +1,6 @@
 package dev.estargz.snapshotter.fusemanager;
 
+import dev.estargz.fusefs.fetch.ServingThreads;
 import dev.estargz.snapshotter.remote.LayerUnavailableException;
 import dev.estargz.snapshotter.remote.MountOutcome;
 import java.io.BufferedReader;
@@ -21,7 +22,6 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,12 +48,7 @@ final class MountServer implements AutoCloseable {
         this.root = root;
         this.layers = layers;
         this.snapshots = root.resolve("snapshotter").resolve("snapshots");
-        AtomicInteger n = new AtomicInteger();
-        this.requests = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "fuse-manager-request-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.requests = Executors.newCachedThreadPool(ServingThreads.numbered("fuse-manager-request-"));
         this.acceptor = new Thread(this::acceptLoop, "fuse-manager-accept");
     }
 

@@ -1,5 +1,6 @@
 package dev.estargz.snapshotter.grpc;
 
+import dev.estargz.fusefs.fetch.ServingThreads;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
@@ -19,7 +20,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /** A gRPC server on a unix socket (netty epoll), with named threads and an orderly shutdown. */
 public final class UnixSocketServer implements AutoCloseable {
@@ -76,12 +76,7 @@ public final class UnixSocketServer implements AutoCloseable {
     }
 
     static ThreadFactory named(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
+        return ServingThreads.numbered(prefix + "-");
     }
 
     public Path socket() {

@@ -1,5 +1,6 @@
 package dev.estargz.snapshotter.remote.stargz;
 
+import dev.estargz.fusefs.fetch.ServingThreads;
 import dev.estargz.format.footer.Footers;
 import dev.estargz.format.reader.EStargzReader;
 import dev.estargz.format.reader.ReaderOptions;
@@ -20,7 +21,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -64,13 +64,8 @@ final class LayerResolver implements AutoCloseable {
         this.client = client;
         this.ttl = ttl;
         this.events = events;
-        AtomicInteger n = new AtomicInteger();
         this.pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                r -> {
-                    Thread t = new Thread(r, "estargz-resolve-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+                ServingThreads.numbered("estargz-resolve-"));
         ((ThreadPoolExecutor) pool).allowCoreThreadTimeOut(true);
     }
 
