@@ -631,20 +631,18 @@ public final class ChunkFetcher implements AutoCloseable {
                 if (from < 0 || from + len > filled) {
                     return; // not in yet (or, out of blob order, left to the job's loop)
                 }
-                if (!delivered[next]) {
-                    try {
-                        Checked checked = check(c, Arrays.copyOfRange(data, (int) from, (int) from + len));
-                        if (checked.problem() == null) {
-                            deliver(c, checked.data(), toDisk != null);
-                            if (toDisk != null) {
-                                toDisk[next] = checked.data();
-                            }
-                            delivered[next] = true;
+                try {
+                    Checked checked = check(c, Arrays.copyOfRange(data, (int) from, (int) from + len));
+                    if (checked.problem() == null) {
+                        deliver(c, checked.data(), toDisk != null);
+                        if (toDisk != null) {
+                            toDisk[next] = checked.data();
                         }
-                    } catch (RuntimeException e) {
-                        LOG.debug("{}: early hand-over of the chunk at blob offset {} failed: {}", layer,
-                                index.chunkCompressedOffset(c), e.toString());
+                        delivered[next] = true;
                     }
+                } catch (RuntimeException e) {
+                    LOG.debug("{}: early hand-over of the chunk at blob offset {} failed: {}", layer,
+                            index.chunkCompressedOffset(c), e.toString());
                 }
                 next++;
             }

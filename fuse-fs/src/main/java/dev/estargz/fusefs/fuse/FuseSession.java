@@ -1,10 +1,10 @@
 package dev.estargz.fusefs.fuse;
 
-import dev.estargz.fusefs.fetch.ServingThreads;
 import com.kenai.jffi.CallContext;
 import com.kenai.jffi.CallingConvention;
 import com.kenai.jffi.Invoker;
 import com.kenai.jffi.Type;
+import dev.estargz.fusefs.fetch.ServingThreads;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -1,12 +1,12 @@
 package dev.estargz.fusefs.mount;
 
-import dev.estargz.fusefs.fetch.ServingThreads;
 import dev.estargz.format.reader.EStargzReader;
 import dev.estargz.format.reader.ReaderOptions;
 import dev.estargz.fusefs.cache.ChunkCache;
 import dev.estargz.fusefs.fetch.ChunkFetcher;
 import dev.estargz.fusefs.fetch.ForegroundActivity;
 import dev.estargz.fusefs.fetch.OnDemandEvents;
+import dev.estargz.fusefs.fetch.ServingThreads;
 import dev.estargz.fusefs.fs.LayerFileSystem;
 import dev.estargz.fusefs.index.LayerIndex;
 import dev.estargz.fusefs.prefetch.LayerPrefetch;

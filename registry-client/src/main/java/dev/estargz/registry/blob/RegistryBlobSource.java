@@ -94,6 +94,18 @@ public final class RegistryBlobSource implements BlobSource {
 
     @Override
     public byte[] read(ByteRange range) throws IOException {
+        return readOne(range, null);
+    }
+
+    /** As {@link #read(ByteRange)}; a single-range answer is told to {@code arrivals} as its body streams in. */
+    @Override
+    public byte[] read(ByteRange range, Arrivals arrivals) throws IOException {
+        byte[] b = readOne(range, arrivals);
+        arrivals.arrived(b, b.length);
+        return b;
+    }
+
+    private byte[] readOne(ByteRange range, Arrivals arrivals) throws IOException {
         checkBounds(range);
         if (range.length() == 0) {
             return new byte[0];
@@ -102,22 +114,8 @@ public final class RegistryBlobSource implements BlobSource {
             throw new IOException(describe() + ": range " + range + " is too large to read into memory");
         }
         FetchedBytes got = new FetchedBytes();
-        fetch(List.of(range), got, null);
-        return sliceOrFail(got, range);
-    }
-
-    /** As {@link #read(ByteRange)}; a single-range answer is told to {@code arrivals} as its body streams in. */
-    @Override
-    public byte[] read(ByteRange range, Arrivals arrivals) throws IOException {
-        checkBounds(range);
-        if (range.length() == 0 || range.length() > Integer.MAX_VALUE - 8) {
-            return BlobSource.super.read(range, arrivals);
-        }
-        FetchedBytes got = new FetchedBytes();
         fetch(List.of(range), got, arrivals);
-        byte[] b = sliceOrFail(got, range);
-        arrivals.arrived(b, b.length);
-        return b;
+        return sliceOrFail(got, range);
     }
 
     @Override

@@ -1,9 +1,9 @@
 package dev.estargz.snapshotter.remote.stargz;
 
-import dev.estargz.fusefs.fetch.ServingThreads;
 import dev.estargz.format.footer.Footers;
 import dev.estargz.format.reader.EStargzReader;
 import dev.estargz.format.reader.ReaderOptions;
+import dev.estargz.fusefs.fetch.ServingThreads;
 import dev.estargz.registry.Digest;
 import dev.estargz.registry.RegistryClient;
 import dev.estargz.registry.blob.RegistryBlobSource;
