@@ -1,6 +1,7 @@
 package dev.estargz.snapshotter.cri;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.estargz.fusefs.fetch.ServingThreads;
 import dev.estargz.proto.cri.PullImageRequest;
 import dev.estargz.proto.cri.RemoveImageRequest;
 import io.grpc.CallOptions;
@@ -25,7 +26,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,12 +77,7 @@ public final class CriImageProxy implements AutoCloseable {
      * again after containerd restarts; while containerd is down calls fail with {@code UNAVAILABLE}.
      */
     public static CriImageProxy connect(Path backend, CriCredentials credentials) {
-        AtomicInteger n = new AtomicInteger();
-        EventLoopGroup group = new EpollEventLoopGroup(1, r -> {
-            Thread t = new Thread(r, "cri-backend-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        EventLoopGroup group = new EpollEventLoopGroup(1, ServingThreads.numbered("cri-backend-"));
         ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(backend.toString()))
                 .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext()
                 .maxInboundMessageSize(MAX_MESSAGE)

@@ -18,7 +18,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /** A gRPC server on a unix socket (netty epoll), with named threads and an orderly shutdown. */
@@ -51,9 +50,9 @@ public final class UnixSocketServer implements AutoCloseable {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         }
         Files.deleteIfExists(socket);
-        EventLoopGroup boss = new EpollEventLoopGroup(1, named("grpc-accept"));
-        EventLoopGroup workers = new EpollEventLoopGroup(2, named("grpc-io"));
-        ExecutorService calls = Executors.newCachedThreadPool(named("snapshot-rpc"));
+        EventLoopGroup boss = new EpollEventLoopGroup(1, ServingThreads.numbered("grpc-accept-"));
+        EventLoopGroup workers = new EpollEventLoopGroup(2, ServingThreads.numbered("grpc-io-"));
+        ExecutorService calls = Executors.newCachedThreadPool(ServingThreads.numbered("snapshot-rpc-"));
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(boss)
@@ -73,10 +72,6 @@ public final class UnixSocketServer implements AutoCloseable {
             throw new IOException("cannot serve on " + socket + ": " + e.getMessage(), e);
         }
         return new UnixSocketServer(socket, server, boss, workers, calls);
-    }
-
-    static ThreadFactory named(String prefix) {
-        return ServingThreads.numbered(prefix + "-");
     }
 
     public Path socket() {
