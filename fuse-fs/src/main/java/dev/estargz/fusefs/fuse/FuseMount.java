@@ -15,7 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link LayerFileSystem} mounted read-only with libfuse through jnr-fuse's callbacks, served by a
+ * A {@link LayerFileSystem} (or another {@link FuseTree}) mounted with libfuse through jnr-fuse's callbacks, served by a
  * {@link FuseSession} of our own threads (jnr-fuse's mount runs libfuse's loop on native threads, and sleeps a fixed
  * 2 s when not blocking); the mount is live when the kernel's FUSE_INIT reaches a worker.
  */
@@ -45,20 +45,34 @@ public final class FuseMount implements AutoCloseable {
         }
     }
 
-    /** Mounts {@code fs} at the existing directory {@code dir} and returns once the mount is live. */
+    /** Mounts {@code fs} read-only at the existing directory {@code dir} and returns once the mount is live. */
     public static FuseMount mount(LayerFileSystem fs, Path dir, Options options) throws IOException {
+        return mount(new LayerTree(fs), dir, options, true);
+    }
+
+    /**
+     * Mounts {@code tree} at the existing directory {@code dir} and returns once the mount is live. Without
+     * {@code readOnly} the kernel passes {@code create} and {@code rmdir} on to the tree (which still makes nothing:
+     * a layer store reads them as messages).
+     */
+    public static FuseMount mount(FuseTree tree, Path dir, Options options, boolean readOnly) throws IOException {
         long t0 = System.nanoTime();
         Path abs = dir.toAbsolutePath().normalize();
         if (MountTable.isMountPoint(abs)) {
-            throw new IOException("cannot mount layer " + fs.layer() + ": " + abs + " is already a mount point");
+            throw new IOException("cannot mount layer " + tree.name() + ": " + abs + " is already a mount point");
         }
-        LayerFuseAdapter adapter = SpareAdapter.take().serve(fs);
+        LayerFuseAdapter adapter = SpareAdapter.take().serve(tree);
         long adapted = System.nanoTime();
-        List<String> opts = new ArrayList<>(List.of("-o", "ro", "-o", "kernel_cache", "-o", "use_ino",
+        // suid: setuid programs in the image work in its containers, as on the reference's mounts
+        List<String> opts = new ArrayList<>(List.of("-o", "kernel_cache", "-o", "use_ino", "-o", "suid",
                 "-o", "default_permissions", "-o", "subtype=estargz",
                 "-o", "fsname=estargz:" + ProcessHandle.current().pid(),
                 "-o", "attr_timeout=" + seconds(options.attrTimeout()),
                 "-o", "entry_timeout=" + seconds(options.entryTimeout())));
+        if (readOnly) {
+            opts.add(0, "ro");
+            opts.add(0, "-o");
+        }
         if (options.allowOther()) {
             opts.add("-o");
             opts.add("allow_other");
@@ -67,7 +81,7 @@ public final class FuseMount implements AutoCloseable {
         try {
             session = FuseSession.mount(adapter, abs, opts, "estargz-fuse-" + abs.getFileName());
         } catch (IOException | RuntimeException e) {
-            throw new IOException("cannot mount layer " + fs.layer() + " at " + abs + ": " + e.getMessage(), e);
+            throw new IOException("cannot mount layer " + tree.name() + " at " + abs + ": " + e.getMessage(), e);
         }
         long deadline = System.nanoTime() + READY_LIMIT.toNanos();
         // live once the kernel's FUSE_INIT reached a worker (the mount table, polled instead, cost a read of
@@ -80,11 +94,11 @@ public final class FuseMount implements AutoCloseable {
                 } catch (IOException e) {
                     LOG.debug("unmounting {} after a failed mount: {}", abs, e.getMessage());
                 }
-                throw new IOException("cannot mount layer " + fs.layer() + " at " + abs + (session.ended().isDone()
+                throw new IOException("cannot mount layer " + tree.name() + " at " + abs + (session.ended().isDone()
                         ? ": the FUSE session ended" : ": not mounted within " + READY_LIMIT.toSeconds() + " s"));
             }
         }
-        LOG.debug("mounted {} at {} in {} ms ({} ms to set up the callbacks)", fs.layer(), abs,
+        LOG.debug("mounted {} at {} in {} ms ({} ms to set up the callbacks)", tree.name(), abs,
                 (System.nanoTime() - t0) / 1_000_000, (adapted - t0) / 1_000_000);
         return new FuseMount(abs, session);
     }

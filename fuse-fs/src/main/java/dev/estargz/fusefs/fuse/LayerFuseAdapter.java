@@ -4,39 +4,38 @@ import dev.estargz.fusefs.fs.Attributes;
 import dev.estargz.fusefs.fs.Errno;
 import dev.estargz.fusefs.fs.FsException;
 import dev.estargz.fusefs.fs.FsStats;
-import dev.estargz.fusefs.fs.LayerFileSystem;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import jnr.ffi.Pointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import ru.serce.jnrfuse.ErrorCodes;
 import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
 import ru.serce.jnrfuse.struct.FileStat;
 import ru.serce.jnrfuse.struct.FuseFileInfo;
 import ru.serce.jnrfuse.struct.Statvfs;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Translates jnr-fuse callbacks into {@link LayerFileSystem} calls and nothing more: every exception is caught,
+ * Translates jnr-fuse callbacks into {@link FuseTree} calls (a layer's file system, or a layer store) and nothing more: every exception is caught,
  * logged and mapped to an errno, because jnr-fuse turns an escaped exception into a silent EIO.
  */
 final class LayerFuseAdapter extends FuseStubFS {
     private static final Logger LOG = LoggerFactory.getLogger(LayerFuseAdapter.class);
 
     /** Set once by {@link #serve}, before {@link FuseSession} starts its workers (which publishes it to them). */
-    private LayerFileSystem fs;
+    private FuseTree fs;
     private final CompletableFuture<Void> initialized = new CompletableFuture<>();
 
     /** An adapter with its native callbacks built, serving nothing yet (see {@link SpareAdapter}). */
     LayerFuseAdapter() {
     }
 
-    /** Binds the file system this adapter serves; once, before it is mounted. */
-    LayerFuseAdapter serve(LayerFileSystem fs) {
+    /** Binds the tree this adapter serves; once, before it is mounted. */
+    LayerFuseAdapter serve(FuseTree fs) {
         if (this.fs != null) {
-            throw new IllegalStateException("this adapter already serves " + this.fs.layer());
+            throw new IllegalStateException("this adapter already serves " + this.fs.name());
         }
         this.fs = fs;
         return this;
@@ -73,7 +72,7 @@ final class LayerFuseAdapter extends FuseStubFS {
     public int readdir(String path, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
         try {
             long t0 = System.nanoTime();
-            int node = fs.resolve(path);
+            long node = fs.resolve(path);
             filler.apply(buf, ".", null, 0);
             filler.apply(buf, "..", null, 0);
             // overlayfs recognises whiteouts by the entry type readdir reports, so pass mode (and inode) along.
@@ -93,7 +92,7 @@ final class LayerFuseAdapter extends FuseStubFS {
     @Override
     public int open(String path, FuseFileInfo fi) {
         try {
-            int node = fs.resolve(path);
+            long node = fs.resolve(path);
             fs.checkOpen(node, fi.flags.get());
             fi.fh.set(node);
             return 0;
@@ -106,7 +105,7 @@ final class LayerFuseAdapter extends FuseStubFS {
     public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
         try {
             long t0 = System.nanoTime();
-            int node = (int) fi.fh.get();
+            long node = fi.fh.get();
             return took("read", path, t0, fs.read(node, offset, (int) Math.min(size, Integer.MAX_VALUE),
                     (at, src, from, len) -> buf.put(at, src, from, len)));
         } catch (Throwable t) {
@@ -121,7 +120,7 @@ final class LayerFuseAdapter extends FuseStubFS {
     private int took(String op, String path, long t0, int result) {
         long us = (System.nanoTime() - t0) / 1000;
         if (us > 2000 && LOG.isDebugEnabled()) {
-            LOG.debug("{} {} {}: {} us", fs.layer(), op, path, us);
+            LOG.debug("{} {} {}: {} us", fs.name(), op, path, us);
         }
         return result;
     }
@@ -129,6 +128,26 @@ final class LayerFuseAdapter extends FuseStubFS {
     @Override
     public int release(String path, FuseFileInfo fi) {
         return 0;
+    }
+
+    @Override
+    public int create(String path, long mode, FuseFileInfo fi) {
+        try {
+            fs.create(path);
+            return -ErrorCodes.EROFS();
+        } catch (Throwable t) {
+            return fail("create", path, t);
+        }
+    }
+
+    @Override
+    public int rmdir(String path) {
+        try {
+            fs.rmdir(path);
+            return -ErrorCodes.EROFS();
+        } catch (Throwable t) {
+            return fail("rmdir", path, t);
+        }
     }
 
     @Override
@@ -223,13 +242,13 @@ final class LayerFuseAdapter extends FuseStubFS {
     private int fail(String op, String path, Throwable t) {
         if (t instanceof FsException e) {
             if (e.errno() == Errno.EIO) {
-                LOG.warn("{} {} {}: {}", fs.layer(), op, path, e.getMessage());
+                LOG.warn("{} {} {}: {}", fs.name(), op, path, e.getMessage());
             } else {
                 LOG.trace("{} {}: {} {}", op, path, e.errno(), e.getMessage());
             }
             return -errno(e.errno());
         }
-        LOG.error("{} {} {} failed unexpectedly", fs.layer(), op, path, t);
+        LOG.error("{} {} {} failed unexpectedly", fs.name(), op, path, t);
         return -ErrorCodes.EIO();
     }
 

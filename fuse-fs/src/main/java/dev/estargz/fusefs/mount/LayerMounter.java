@@ -41,7 +41,16 @@ public final class LayerMounter {
 
     /** Opens a layer without mounting it (tests, benchmarks, recording, prefetching ahead). */
     public OpenedLayer open(LayerSource source) throws IOException {
-        return OpenedLayer.open(source, null, cache, options, OnDemandEvents.NONE, backgroundSlots, activity);
+        return open(source, null);
+    }
+
+    /**
+     * As {@link #open(LayerSource)}, with the blob's footer and TOC already read by {@code parsed} (null: read them
+     * now); a layer store serves such a layer under its own mount.
+     */
+    public OpenedLayer open(LayerSource source, EStargzReader parsed) throws IOException {
+        activity.touch();
+        return OpenedLayer.open(source, parsed, cache, options, OnDemandEvents.NONE, backgroundSlots, activity);
     }
 
     /**
