@@ -42,11 +42,19 @@ public final class ConfigLoader {
 
     /** Loads {@code file}; a missing file yields the defaults only when it is {@link #DEFAULT_PATH}. */
     public LoadedConfig load(Path file) throws ConfigException {
+        return load(file, DEFAULT_PATH);
+    }
+
+    /**
+     * Loads {@code file}; a missing file yields the defaults only when it is {@code defaultPath} (the command's own
+     * default, which need not exist), as the reference's commands do.
+     */
+    public LoadedConfig load(Path file, Path defaultPath) throws ConfigException {
         String text;
         try {
             text = Files.readString(file);
         } catch (NoSuchFileException e) {
-            if (file.equals(DEFAULT_PATH)) {
+            if (file.equals(defaultPath)) {
                 return new LoadedConfig(DaemonConfig.DEFAULTS, List.of(), List.of());
             }
             throw new ConfigException(file, "file does not exist", e);

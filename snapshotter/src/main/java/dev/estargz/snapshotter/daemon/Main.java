@@ -1,8 +1,6 @@
 package dev.estargz.snapshotter.daemon;
 
-import ch.qos.logback.classic.Level;
 import dev.estargz.fusefs.mount.WarmUp;
-import dev.estargz.snapshotter.runtime.IdleHeapTrim;
 import dev.estargz.snapshotter.config.ConfigException;
 import dev.estargz.snapshotter.config.ConfigLoader;
 import dev.estargz.snapshotter.config.DaemonConfig;
@@ -16,21 +14,22 @@ import dev.estargz.snapshotter.remote.RemoteLayerMounter;
 import dev.estargz.snapshotter.remote.stargz.LayerEvents;
 import dev.estargz.snapshotter.remote.stargz.StargzLayerMounter;
 import dev.estargz.snapshotter.remote.stargz.StargzSettings;
+import dev.estargz.snapshotter.runtime.IdleHeapTrim;
+import dev.estargz.snapshotter.runtime.LogLevels;
 import dev.estargz.snapshotter.snapshot.OverlaySnapshotter;
 import dev.estargz.snapshotter.snapshot.RemoteSnapshotEvents;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code estargz-snapshotter}: containerd proxy snapshotter daemon, flags and defaults as containerd-stargz-grpc. */
 @Command(name = "estargz-snapshotter", mixinStandardHelpOptions = false,
@@ -68,12 +67,9 @@ public final class Main implements Callable<Integer> {
             System.out.println("estargz-snapshotter " + VERSION);
             return 0;
         }
-        Level level = level(logLevel);
-        if (level == null) {
-            System.err.println("estargz-snapshotter: invalid -log-level " + logLevel);
+        if (!LogLevels.apply("estargz-snapshotter", logLevel)) {
             return 2;
         }
-        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(level);
 
         LoadedConfig loaded;
         try {
@@ -208,17 +204,5 @@ public final class Main implements Callable<Integer> {
                 .port(port).registry(registry).buildAndStart();
         LOG.info("metrics on http://{}/metrics", address);
         return s;
-    }
-
-    /** The logback level of a reference {@code -log-level} name, or null. */
-    public static Level level(String name) {
-        return switch (name.toLowerCase(Locale.ROOT)) {
-            case "trace" -> Level.TRACE;
-            case "debug" -> Level.DEBUG;
-            case "info" -> Level.INFO;
-            case "warn", "warning" -> Level.WARN;
-            case "error", "fatal", "panic" -> Level.ERROR;
-            default -> null;
-        };
     }
 }

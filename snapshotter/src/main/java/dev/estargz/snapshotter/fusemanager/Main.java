@@ -1,8 +1,6 @@
 package dev.estargz.snapshotter.fusemanager;
 
-import ch.qos.logback.classic.Level;
 import dev.estargz.fusefs.mount.WarmUp;
-import dev.estargz.snapshotter.runtime.IdleHeapTrim;
 import dev.estargz.snapshotter.config.ConfigException;
 import dev.estargz.snapshotter.config.ConfigLoader;
 import dev.estargz.snapshotter.config.DaemonConfig;
@@ -12,13 +10,10 @@ import dev.estargz.snapshotter.daemon.StargzFsMetrics;
 import dev.estargz.snapshotter.remote.stargz.LayerEvents;
 import dev.estargz.snapshotter.remote.stargz.StargzLayerMounter;
 import dev.estargz.snapshotter.remote.stargz.StargzSettings;
+import dev.estargz.snapshotter.runtime.IdleHeapTrim;
+import dev.estargz.snapshotter.runtime.LogLevels;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -29,6 +24,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code estargz-fuse-manager}: the long-lived process that owns the chunk cache and every FUSE layer mount, so
@@ -66,12 +66,9 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Level level = dev.estargz.snapshotter.daemon.Main.level(logLevel);
-        if (level == null) {
-            System.err.println("estargz-fuse-manager: invalid -log-level " + logLevel);
+        if (!LogLevels.apply("estargz-fuse-manager", logLevel)) {
             return 2;
         }
-        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(level);
         DaemonConfig cfg;
         try {
             cfg = new ConfigLoader().load(config).config();
