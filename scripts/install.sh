@@ -68,7 +68,7 @@ use_systemctl=false
 if [ "$systemd_dir" = "$default_systemd_dir" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
     use_systemctl=true
 fi
-units="estargz-snapshotter.service estargz-fuse-manager.service"
+units="estargz-snapshotter.service estargz-fuse-manager.service estargz-store.service"
 
 # processes running a java of PREFIX/runtime (the daemon, the fuse manager, estargz)
 running_from_prefix() {
@@ -234,7 +234,7 @@ if $jars_changed; then
 fi
 
 # --- launchers, units, config ---------------------------------------------------------------------------------------
-for f in estargz estargz-snapshotter estargz-fuse-manager; do put "$repo/bin/$f" "$prefix/bin/$f" 0755; done
+for f in estargz estargz-snapshotter estargz-fuse-manager estargz-store; do put "$repo/bin/$f" "$prefix/bin/$f" 0755; done
 for f in launcher-paths.sh jvm-options.sh; do put "$repo/bin/$f" "$prefix/bin/$f"; done
 for u in $units; do
     sed -e "s|/opt/estargz|$prefix|g" -e "s|/etc/containerd-stargz-grpc|$etc_dir|g" "$repo/deploy/systemd/$u" \
@@ -250,7 +250,7 @@ if [ ! -e "$etc_dir/config.toml" ]; then
 fi
 
 {
-    for f in estargz estargz-snapshotter estargz-fuse-manager launcher-paths.sh jvm-options.sh; do
+    for f in estargz estargz-snapshotter estargz-fuse-manager estargz-store launcher-paths.sh jvm-options.sh; do
         echo "file $prefix/bin/$f"
     done
     echo "tree $prefix/lib/snapshotter"

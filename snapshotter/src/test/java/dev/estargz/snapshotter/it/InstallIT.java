@@ -80,7 +80,7 @@ class InstallIT {
     void installPutsJarsRuntimeLaunchersUnitsAndAStarterConfig() throws IOException {
         install();
         for (String f : List.of("bin/estargz", "bin/estargz-snapshotter", "bin/estargz-fuse-manager",
-                "runtime/bin/java")) {
+                "bin/estargz-store", "runtime/bin/java")) {
             assertTrue(Files.isExecutable(prefix.resolve(f)), f);
         }
         assertTrue(Files.isRegularFile(prefix.resolve("lib/snapshotter/snapshotter.jar")));
@@ -94,6 +94,8 @@ class InstallIT {
         assertTrue(unit.contains("-config " + etc + "/config.toml"), unit);
         assertTrue(Files.readString(systemd.resolve("estargz-fuse-manager.service"))
                 .contains("ExecStart=" + prefix + "/bin/estargz-fuse-manager "));
+        assertTrue(Files.readString(systemd.resolve("estargz-store.service"))
+                .contains("ExecStart=" + prefix + "/bin/estargz-store "));
         assertTrue(Files.readString(etc.resolve("config.toml")).contains("[fuse_manager]"));
     }
 
@@ -105,6 +107,8 @@ class InstallIT {
                 .startsWith("estargz "));
         assertTrue(withoutJdk(prefix.resolve("bin/estargz-snapshotter").toString(), "-version").output()
                 .startsWith("estargz-snapshotter "));
+        assertTrue(withoutJdk(prefix.resolve("bin/estargz-store").toString(), "-help").output()
+                .contains("MOUNTPOINT"));
         // a run that only prints leaves no class-data archive for the daemon to adopt
         try (Stream<Path> archives = Files.list(prefix.resolve("lib/snapshotter"))) {
             assertEquals(List.of(), archives.filter(p -> p.getFileName().toString().startsWith("snapshotter.jsa"))

@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * Results are kept for {@code resolve_result_entry_ttl_sec} so the other layers of an image can be resolved ahead
  * of containerd asking for them, in parallel on a bounded pool.
  */
-final class LayerResolver implements AutoCloseable {
+public final class LayerResolver implements AutoCloseable {
     /** What the TOC reader reads first: the footer and the tail before it. */
     private static final int TAIL_LENGTH = ReaderOptions.DEFAULT_TAIL_SIZE + Footers.MAX_SIZE;
     private final RegistryClient client;
@@ -45,14 +45,14 @@ final class LayerResolver implements AutoCloseable {
      * @param blob         the registry blob with its footer and TOC held locally
      * @param prefetchSize the landmark's offset, if the layer has one
      */
-    record Resolved(ImageReference ref, Digest digest, RecordingBlobSource blob, Optional<Long> prefetchSize,
+    public record Resolved(ImageReference ref, Digest digest, RecordingBlobSource blob, Optional<Long> prefetchSize,
             AtomicReference<EStargzReader> parsed) {
 
         /**
          * The footer and TOC read while resolving, for the first caller only (a mount, which then does not parse
          * the TOC again); null afterwards, so that a parsed TOC is not held for the whole cache TTL.
          */
-        EStargzReader takeParsed() {
+        public EStargzReader takeParsed() {
             return parsed.getAndSet(null);
         }
     }
@@ -60,7 +60,7 @@ final class LayerResolver implements AutoCloseable {
     private record Entry(CompletableFuture<Resolved> future, long createdNanos) {
     }
 
-    LayerResolver(RegistryClient client, Duration ttl, int threads, LayerEvents events) {
+    public LayerResolver(RegistryClient client, Duration ttl, int threads, LayerEvents events) {
         this.client = client;
         this.ttl = ttl;
         this.events = events;
@@ -73,7 +73,7 @@ final class LayerResolver implements AutoCloseable {
      * The layer's resolution, started now unless one is under way or fresh. A failed resolution is forgotten, so
      * the next call tries again. The blob source may be shared by several mounts of the same layer.
      */
-    CompletableFuture<Resolved> resolve(ImageReference ref, Digest digest) {
+    public CompletableFuture<Resolved> resolve(ImageReference ref, Digest digest) {
         String key = ref.registry() + "/" + ref.repository() + "@" + digest;
         long now = System.nanoTime();
         Entry e = cache.compute(key, (k, old) -> old != null && now - old.createdNanos() < ttl.toNanos()

@@ -13,7 +13,7 @@ import java.util.List;
  * the bytes the TOC reader needs are captured at mount time, without also keeping what the prefetch and FUSE
  * threads read meanwhile. Thread-safe.
  */
-final class RecordingBlobSource implements BlobSource {
+public final class RecordingBlobSource implements BlobSource {
     private final BlobSource remote;
     private final long size;
     private volatile List<LocalSpan> local;
