@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.estargz.registry.Digest;
 import dev.estargz.registry.manifest.Descriptor;
+import dev.estargz.snapshotter.remote.LayerLabels;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
@@ -16,8 +17,6 @@ import org.slf4j.LoggerFactory;
  */
 final class LayerInfo {
     private static final Logger LOG = LoggerFactory.getLogger(LayerInfo.class);
-    /** The layer annotation with the uncompressed blob size, which containers/storage needs. */
-    static final String UNCOMPRESSED_SIZE = "io.containers.estargz.uncompressed-size";
     /** containers/storage's number for gzip ({@code archive.Gzip}). */
     private static final int GZIP = 2;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -53,16 +52,17 @@ final class LayerInfo {
     }
 
     private static long uncompressedSize(Descriptor layer) {
-        String v = layer.annotations().get(UNCOMPRESSED_SIZE);
+        String v = layer.annotations().get(LayerLabels.UNCOMPRESSED_SIZE);
         if (v == null) {
-            LOG.warn("layer {} has no {} annotation; its info has no diff-size", layer.digest(), UNCOMPRESSED_SIZE);
+            LOG.warn("layer {} has no {} annotation; its info has no diff-size", layer.digest(),
+                    LayerLabels.UNCOMPRESSED_SIZE);
             return 0;
         }
         try {
             return Long.parseLong(v.trim());
         } catch (NumberFormatException e) {
-            LOG.warn("layer {} has a malformed {} {}; its info has no diff-size", layer.digest(), UNCOMPRESSED_SIZE,
-                    v);
+            LOG.warn("layer {} has a malformed {} {}; its info has no diff-size", layer.digest(),
+                    LayerLabels.UNCOMPRESSED_SIZE, v);
             return 0;
         }
     }

@@ -97,18 +97,7 @@ final class StoreLayers implements AutoCloseable {
     StoreLayer layer(LayerKey key) throws IOException {
         CompletableFuture<StoreLayer> f = layers.computeIfAbsent(key,
                 k -> CompletableFuture.supplyAsync(() -> openLayer(k), opening));
-        try {
-            return f.get(RESOLVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new IOException(key + ": not resolved within " + RESOLVE_TIMEOUT.toSeconds() + " s");
-        } catch (ExecutionException e) {
-            layers.remove(key, f); // the next lookup tries again
-            Throwable cause = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
-            throw new IOException(key + ": " + cause.getMessage(), cause);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while opening " + key);
-        }
+        return await(f, key + ": not resolved", key + ": ", () -> layers.remove(key, f));
     }
 
     /** A layer by its slot, or null when it was released. */
@@ -173,19 +162,33 @@ final class StoreLayers implements AutoCloseable {
                         throw new UncheckedIOException(e);
                     }
                 }, opening), now));
+        return await(t.image(), ref + ": manifest and config not fetched", ref + ": failed to get manifest and config: ",
+                () -> images.remove(k, t));
+    }
+
+    /**
+     * Waits for {@code f} up to the resolve timeout. When it failed, {@code forget} drops it so that the next call
+     * tries again, and the error is {@code failurePrefix} and the cause's message.
+     */
+    private static <T> T await(CompletableFuture<T> f, String notDone, String failurePrefix, Runnable forget)
+            throws IOException {
         try {
-            return t.image().get(RESOLVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            return f.get(RESOLVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            throw new IOException(ref + ": manifest and config not fetched within " + RESOLVE_TIMEOUT.toSeconds()
-                    + " s");
+            throw new IOException(notDone + " within " + RESOLVE_TIMEOUT.toSeconds() + " s");
         } catch (ExecutionException e) {
-            images.remove(k, t);
-            Throwable cause = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
-            throw new IOException(ref + ": failed to get manifest and config: " + cause.getMessage(), cause);
+            forget.run();
+            Throwable cause = unwrap(e.getCause());
+            throw new IOException(failurePrefix + cause.getMessage(), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while fetching " + ref);
+            throw new InterruptedIOException("interrupted while waiting: " + notDone);
         }
+    }
+
+    /** The I/O error a task wrapped to pass it through a {@link CompletableFuture}. */
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof UncheckedIOException u ? u.getCause() : t;
     }
 
     private StoreLayer openLayer(LayerKey key) {
@@ -212,7 +215,7 @@ final class StoreLayers implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (CompletionException e) {
-            Throwable c = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
+            Throwable c = unwrap(e.getCause());
             throw new UncheckedIOException(c instanceof IOException io ? io : new IOException(c.getMessage(), c));
         }
     }

@@ -139,6 +139,16 @@ final class StoreTree implements FuseTree {
         return (int) (handle >>> 32);
     }
 
+    /** The layer's own node number in a handle of a layer's node. */
+    private static long localOf(long handle) {
+        return handle & 0xffff_ffffL;
+    }
+
+    /** The store's directory of a reference: its base64, as containers/storage names it. */
+    private static String refDir(LayerKey key) {
+        return "/" + Base64.getEncoder().encodeToString(key.refText().getBytes(StandardCharsets.UTF_8));
+    }
+
     /** The layer tree a handle of a layer's node belongs to. */
     private LayerTree layerOf(long handle) throws FsException {
         StoreLayer l = layers.bySlot(slotOf(handle));
@@ -160,7 +170,7 @@ final class StoreTree implements FuseTree {
     public Attributes attributes(long node) {
         try {
             if (slotOf(node) != 0) {
-                Attributes a = layerOf(node).attributes(node & 0xffff_ffffL);
+                Attributes a = layerOf(node).attributes(localOf(node));
                 return new Attributes(layerHandle(slotOf(node), a.ino()), a.mode(), a.nlink(), a.uid(), a.gid(),
                         a.rdev(), a.size(), a.blocks(), a.mtimeSeconds());
             }
@@ -191,7 +201,7 @@ final class StoreTree implements FuseTree {
     public void list(long dir, EntryVisitor entries) throws FsException {
         if (slotOf(dir) != 0) {
             int slot = slotOf(dir);
-            layerOf(dir).list(dir & 0xffff_ffffL, (name, child) -> entries.entry(name, layerHandle(slot, child)));
+            layerOf(dir).list(localOf(dir), (name, child) -> entries.entry(name, layerHandle(slot, child)));
             return;
         }
         StoreNode n = own(dir);
@@ -199,15 +209,14 @@ final class StoreTree implements FuseTree {
             case ROOT -> {
                 TreeSet<String> refs = new TreeSet<>();
                 for (StoreLayer l : layers.open()) {
-                    refs.add(Base64.getEncoder().encodeToString(l.key().refText().getBytes(StandardCharsets.UTF_8)));
+                    refs.add(refDir(l.key()));
                 }
                 for (String r : refs) {
-                    entries.entry(r, resolve("/" + r));
+                    entries.entry(r.substring(1), resolve(r));
                 }
             }
             case REF -> {
-                String refDir = "/" + Base64.getEncoder().encodeToString(
-                        n.key().refText().getBytes(StandardCharsets.UTF_8));
+                String refDir = refDir(n.key());
                 TreeSet<String> digests = new TreeSet<>();
                 for (StoreLayer l : layers.open()) {
                     if (l.key().refText().equals(n.key().refText())) {
@@ -219,8 +228,7 @@ final class StoreTree implements FuseTree {
                 }
             }
             case LAYER_DIR -> {
-                String layerDir = "/" + Base64.getEncoder().encodeToString(
-                        n.key().refText().getBytes(StandardCharsets.UTF_8)) + "/" + n.key().digest();
+                String layerDir = refDir(n.key()) + "/" + n.key().digest();
                 for (String child : List.of("blob", "diff", "info")) {
                     entries.entry(child, resolve(layerDir + "/" + child));
                 }
@@ -232,7 +240,7 @@ final class StoreTree implements FuseTree {
     @Override
     public String readlink(long node) throws FsException {
         if (slotOf(node) != 0) {
-            return layerOf(node).readlink(node & 0xffff_ffffL);
+            return layerOf(node).readlink(localOf(node));
         }
         throw new FsException(Errno.EINVAL, "not a symlink");
     }
@@ -240,20 +248,20 @@ final class StoreTree implements FuseTree {
     @Override
     public byte[] xattr(long node, String attr) throws FsException {
         if (slotOf(node) != 0) {
-            return layerOf(node).xattr(node & 0xffff_ffffL, attr);
+            return layerOf(node).xattr(localOf(node), attr);
         }
         throw new FsException(Errno.ENODATA, attr);
     }
 
     @Override
     public List<String> xattrNames(long node) throws FsException {
-        return slotOf(node) != 0 ? layerOf(node).xattrNames(node & 0xffff_ffffL) : List.of();
+        return slotOf(node) != 0 ? layerOf(node).xattrNames(localOf(node)) : List.of();
     }
 
     @Override
     public void checkOpen(long node, int flags) throws FsException {
         if (slotOf(node) != 0) {
-            layerOf(node).checkOpen(node & 0xffff_ffffL, flags);
+            layerOf(node).checkOpen(localOf(node), flags);
             return;
         }
         StoreNode n = own(node);
@@ -268,7 +276,7 @@ final class StoreTree implements FuseTree {
     @Override
     public int read(long node, long offset, int size, ReadTarget target) throws FsException {
         if (slotOf(node) != 0) {
-            return layerOf(node).read(node & 0xffff_ffffL, offset, size, target);
+            return layerOf(node).read(localOf(node), offset, size, target);
         }
         StoreNode n = own(node);
         if (n.kind() == Kind.INFO) {

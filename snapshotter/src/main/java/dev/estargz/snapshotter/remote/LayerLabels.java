@@ -34,6 +34,9 @@ public final class LayerLabels {
     /** The layer annotation carrying the TOC JSON digest, inherited as a snapshot label. */
     public static final String TOC_DIGEST = "containerd.io/snapshot/stargz/toc.digest";
 
+    /** The layer annotation with the uncompressed blob size, which the layer store's {@code info} needs. */
+    public static final String UNCOMPRESSED_SIZE = "io.containers.estargz.uncompressed-size";
+
     /** containerd's labels.Validate limit. */
     public static final int MAX_LABEL_BYTES = 4096;
 

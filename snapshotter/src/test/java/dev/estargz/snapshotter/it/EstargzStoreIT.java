@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -212,22 +213,10 @@ class EstargzStoreIT {
     private Run podman(String... args) throws IOException {
         List<String> argv = new ArrayList<>(List.of("podman"));
         argv.addAll(List.of(args));
-        Path out = stack.dir.resolve("podman.out");
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(out.toFile());
-        pb.environment().put("CONTAINERS_STORAGE_CONF", stack.dir.resolve("storage.conf").toString());
-        pb.environment().put("CONTAINERS_CONF", stack.dir.resolve("containers.conf").toString());
-        pb.environment().put("CONTAINERS_REGISTRIES_CONF", stack.dir.resolve("registries.conf").toString());
-        Process p = pb.start();
-        try {
-            if (!p.waitFor(3, TimeUnit.MINUTES)) {
-                p.destroyForcibly();
-                throw new IOException("timed out after 3 min: " + argv + "\n" + Files.readString(out));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted: " + argv, e);
-        }
-        return new Run(p.exitValue(), Files.readString(out));
+        return Run.of(argv, Map.of(
+                "CONTAINERS_STORAGE_CONF", stack.dir.resolve("storage.conf").toString(),
+                "CONTAINERS_CONF", stack.dir.resolve("containers.conf").toString(),
+                "CONTAINERS_REGISTRIES_CONF", stack.dir.resolve("registries.conf").toString()), 3);
     }
 
     private static Digest sha256(Path file) throws Exception {

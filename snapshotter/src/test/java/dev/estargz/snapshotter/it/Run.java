@@ -5,18 +5,26 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a command to completion (bounded), capturing stdout and stderr together. */
 record Run(int exit, String output) {
 
     static Run of(List<String> argv) throws IOException {
+        return of(argv, Map.of(), 5);
+    }
+
+    /** As {@link #of(List)}, with {@code env} added to the command's environment, bounded by {@code minutes}. */
+    static Run of(List<String> argv, Map<String, String> env, int minutes) throws IOException {
         Path out = Files.createTempFile("esz-run-", ".log");
         try {
-            Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-            if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(out.toFile());
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            if (!p.waitFor(minutes, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
-                throw new IOException("timed out after 5 min: " + argv);
+                throw new IOException("timed out after " + minutes + " min: " + argv);
             }
             return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
         } catch (InterruptedException e) {

@@ -8,6 +8,7 @@ import dev.estargz.registry.Digest;
 import dev.estargz.registry.manifest.Descriptor;
 import dev.estargz.registry.manifest.MediaTypes;
 import dev.estargz.registry.reference.ImageReference;
+import dev.estargz.snapshotter.remote.LayerLabels;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -24,9 +25,9 @@ class LayerInfoTest {
     @Test
     void fieldsInTheReferencesOrderWithGosTrailingNewline() throws IOException {
         ImageLayers image = new ImageLayers(REF, List.of(
-                new Descriptor(MediaTypes.OCI_LAYER_GZIP, L1, 100, Map.of(LayerInfo.UNCOMPRESSED_SIZE, "300"),
+                new Descriptor(MediaTypes.OCI_LAYER_GZIP, L1, 100, Map.of(LayerLabels.UNCOMPRESSED_SIZE, "300"),
                         null, null),
-                new Descriptor(MediaTypes.OCI_LAYER_GZIP, L2, 200, Map.of(LayerInfo.UNCOMPRESSED_SIZE, "400"),
+                new Descriptor(MediaTypes.OCI_LAYER_GZIP, L2, 200, Map.of(LayerLabels.UNCOMPRESSED_SIZE, "400"),
                         null, null)),
                 List.of(D1, D2));
         assertEquals("{\"compressed-diff-digest\":\"" + L2 + "\",\"compressed-size\":200,\"diff-digest\":\"" + D2
@@ -38,7 +39,7 @@ class LayerInfoTest {
     void aMissingOrMalformedUncompressedSizeIsLeftOutAsGoLeavesOutAZero() throws IOException {
         ImageLayers image = new ImageLayers(REF, List.of(
                 new Descriptor(MediaTypes.OCI_LAYER_GZIP, L1, 100, Map.of(), null, null),
-                new Descriptor(MediaTypes.OCI_LAYER_GZIP, L2, 200, Map.of(LayerInfo.UNCOMPRESSED_SIZE, "x"),
+                new Descriptor(MediaTypes.OCI_LAYER_GZIP, L2, 200, Map.of(LayerLabels.UNCOMPRESSED_SIZE, "x"),
                         null, null)),
                 List.of(D1, D2));
         for (Digest d : List.of(L1, L2)) {
