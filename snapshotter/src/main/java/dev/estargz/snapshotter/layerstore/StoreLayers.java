@@ -162,8 +162,8 @@ final class StoreLayers implements AutoCloseable {
                         throw new UncheckedIOException(e);
                     }
                 }, opening), now));
-        return await(t.image(), ref + ": manifest and config not fetched", ref + ": failed to get manifest and config: ",
-                () -> images.remove(k, t));
+        return await(t.image(), ref + ": manifest and config not fetched",
+                ref + ": failed to get manifest and config: ", () -> images.remove(k, t));
     }
 
     /**
